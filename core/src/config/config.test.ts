@@ -1,0 +1,105 @@
+import { inspect } from 'node:util';
+import type { z } from 'zod';
+import {
+  ConfigError,
+  connectionsFrom,
+  describeConnections,
+  exporterEnvSchema,
+  loadEnv,
+  workerEnvSchema,
+} from './config.js';
+
+function problemsOf(
+  env: Record<string, string>,
+  schema: z.ZodType<unknown, Record<string, string | undefined>> = exporterEnvSchema,
+): string[] {
+  try {
+    loadEnv(schema, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config defaults', () => {
+  it('serves a local machine with no variables set', () => {
+    const env = loadEnv(exporterEnvSchema, {});
+    expect(env).toMatchObject({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/ops_cockpit',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: 'ops',
+      PORT: 8080,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_SECONDS: 10,
+    });
+    expect(loadEnv(workerEnvSchema, {}).WORKER_METRICS_PORT).toBe(9465);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadEnv(exporterEnvSchema, { PORT: '' }).PORT).toBe(8080);
+  });
+
+  it('parses valid values', () => {
+    const env = loadEnv(exporterEnvSchema, { PORT: '9000', REDIS_PREFIX: 'ops:test', LOG_LEVEL: 'debug' });
+    expect(env.PORT).toBe(9000);
+    expect(env.REDIS_PREFIX).toBe('ops:test');
+    expect(env.LOG_LEVEL).toBe('debug');
+  });
+});
+
+describe('config errors name the variable and why', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'PORT: expected an integer 1-65535, got "abc"'],
+    [{ PORT: '0' }, 'PORT: expected an integer 1-65535, got "0"'],
+    [{ PORT: '70000' }, 'PORT: expected an integer 1-65535, got "70000"'],
+    [{ PORT: '80.5' }, 'PORT: expected an integer 1-65535, got "80.5"'],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ],
+    [{ REDIS_PREFIX: 'has space' }, `REDIS_PREFIX: expected 1-64 letters, digits or '_-:.', got "has space"`],
+    [{ SHUTDOWN_TIMEOUT_SECONDS: '-1' }, 'SHUTDOWN_TIMEOUT_SECONDS: expected an integer 1-300, got "-1"'],
+    [{ DATABASE_POOL_MAX: 'many' }, 'DATABASE_POOL_MAX: expected an integer 1-200, got "many"'],
+  ])('%j', (env, message) => {
+    expect(problemsOf(env)).toEqual([message]);
+  });
+
+  it('hides connection URLs, which may carry a password', () => {
+    const [line] = problemsOf({ DATABASE_URL: 'mysql://admin:hunter2@db/x' });
+    expect(line).toMatch(/^DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL, got /);
+    expect(line).not.toContain('hunter2');
+    const [redisLine] = problemsOf({ REDIS_URL: 'http://:pw@cache' });
+    expect(redisLine).toMatch(/^REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(redisLine).not.toContain('pw@');
+  });
+
+  it('reports every bad variable, one line each', () => {
+    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'y' })).toHaveLength(2);
+  });
+
+  it('validates the worker port too', () => {
+    expect(problemsOf({ WORKER_METRICS_PORT: 'abc' }, workerEnvSchema)).toEqual([
+      'WORKER_METRICS_PORT: expected an integer 1-65535, got "abc"',
+    ]);
+  });
+});
+
+describe('connections', () => {
+  it('never shows a password when logged, stringified or inspected', () => {
+    const env = loadEnv(exporterEnvSchema, {
+      DATABASE_URL: 'postgres://app:s3cret@db.internal:5432/ops',
+      REDIS_URL: 'redis://:r3dis@cache:6379',
+    });
+    const conn = connectionsFrom(env);
+    expect(JSON.stringify(conn)).not.toMatch(/s3cret|r3dis/);
+    expect(inspect(conn, { depth: 5 })).not.toMatch(/s3cret|r3dis/);
+    expect(`${conn.databaseUrl}`).toBe('[redacted]');
+    expect(describeConnections(conn)).toEqual({
+      database: 'postgres://app:***@db.internal:5432/ops',
+      redis: 'redis://:***@cache:6379',
+      redisPrefix: 'ops',
+    });
+    expect(conn.databaseUrl.reveal()).toBe('postgres://app:s3cret@db.internal:5432/ops');
+  });
+});

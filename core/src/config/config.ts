@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { Secret, redactUrl } from '../secret.js';
+import { enumVar, intVar, patternVar, urlVar } from './env-vars.js';
+
+/** Settings every process shares: where Postgres and Redis are, how to log, how long shutdown may take. */
+export const baseEnvSchema = z.object({
+  LOG_LEVEL: enumVar('info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/ops_cockpit', ['postgres:', 'postgresql:'], {
+    secret: true,
+  }),
+  DATABASE_POOL_MAX: intVar(10, 1, 200),
+  REDIS_URL: urlVar('redis://127.0.0.1:6379', ['redis:', 'rediss:'], { secret: true }),
+  REDIS_PREFIX: patternVar('ops', /^[A-Za-z0-9_\-:.]{1,64}$/, "1-64 letters, digits or '_-:.'"),
+  SHUTDOWN_TIMEOUT_SECONDS: intVar(10, 1, 300),
+});
+
+export const exporterEnvSchema = baseEnvSchema.extend({
+  HOST: patternVar('127.0.0.1', /^[A-Za-z0-9.:\-[\]]{1,255}$/, 'a host name or IP address'),
+  PORT: intVar(8080, 1, 65535),
+  READY_TIMEOUT_MS: intVar(2000, 50, 60000),
+});
+
+export const workerEnvSchema = baseEnvSchema.extend({
+  WORKER_METRICS_HOST: patternVar('127.0.0.1', /^[A-Za-z0-9.:\-[\]]{1,255}$/, 'a host name or IP address'),
+  WORKER_METRICS_PORT: intVar(9465, 1, 65535),
+  WORKER_CONCURRENCY: intVar(4, 1, 256),
+  WORKER_STALLED_INTERVAL_MS: intVar(30000, 500, 600000),
+});
+
+export type BaseEnv = z.infer<typeof baseEnvSchema>;
+
+/** Thrown by loadEnv with one line per bad variable, each naming the variable and why. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Validates `env` against a schema; pure, so tests pass a plain object. */
+export function loadEnv<S extends z.ZodType<unknown, Record<string, string | undefined>>>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data as z.infer<S>;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  throw new ConfigError(problems);
+}
+
+/** The connection settings of base config, with credentials wrapped so they never reach a log. */
+export interface Connections {
+  databaseUrl: Secret;
+  databasePoolMax: number;
+  redisUrl: Secret;
+  redisPrefix: string;
+}
+
+export function connectionsFrom(env: BaseEnv): Connections {
+  return {
+    databaseUrl: new Secret(env.DATABASE_URL as string),
+    databasePoolMax: env.DATABASE_POOL_MAX,
+    redisUrl: new Secret(env.REDIS_URL as string),
+    redisPrefix: env.REDIS_PREFIX,
+  };
+}
+
+/** What a process logs about its settings at start: URLs with passwords masked. */
+export function describeConnections(c: Connections): Record<string, string> {
+  return {
+    database: redactUrl(c.databaseUrl.reveal()),
+    redis: redactUrl(c.redisUrl.reveal()),
+    redisPrefix: c.redisPrefix,
+  };
+}
+
+/**
+ * Entry points call this: on a bad setting it prints each problem on its own line to stderr and exits 2,
+ * the conventional code for a usage error, so supervisors can tell it from a crash.
+ */
+export function loadEnvOrExit<S extends z.ZodType<unknown, Record<string, string | undefined>>>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  try {
+    return loadEnv(schema, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) process.stderr.write(`${line}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+/**
+ * Zod schemas for single environment variables. Each takes the raw string (or undefined), treats an empty
+ * string as unset so `VAR=` in a compose file falls back to the default, and fails with a message of the form
+ * `expected …, got "…"` that config.ts prefixes with the variable name.
+ */
+
+type Raw = string | undefined;
+
+function unset(raw: Raw): raw is undefined | '' {
+  return raw === undefined || raw.trim() === '';
+}
+
+function shown(raw: string): string {
+  return JSON.stringify(raw.length > 80 ? `${raw.slice(0, 77)}...` : raw);
+}
+
+export function intVar(def: number, min: number, max: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): number => {
+      if (unset(raw)) return def;
+      const text = raw.trim();
+      const n = Number(text);
+      if (!/^-?\d+$/.test(text) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected an integer ${min}-${max}, got ${shown(raw)}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+export function numberVar(def: number, min: number, max: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): number => {
+      if (unset(raw)) return def;
+      const n = Number(raw.trim());
+      if (!Number.isFinite(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a number ${min}-${max}, got ${shown(raw)}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+export function boolVar(def: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): boolean => {
+      if (unset(raw)) return def;
+      const text = raw.trim().toLowerCase();
+      if (text === 'true' || text === '1') return true;
+      if (text === 'false' || text === '0') return false;
+      ctx.addIssue({ code: 'custom', message: `expected true or false, got ${shown(raw)}` });
+      return z.NEVER;
+    });
+}
+
+export function enumVar<const T extends readonly [string, ...string[]]>(def: T[number], values: T) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): T[number] => {
+      if (unset(raw)) return def;
+      const text = raw.trim();
+      if ((values as readonly string[]).includes(text)) return text as T[number];
+      ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}, got ${shown(raw)}` });
+      return z.NEVER;
+    });
+}
+
+/**
+ * A URL with one of the given protocols. `secret` hides the value in the message, since connection URLs may
+ * carry a password.
+ */
+export function urlVar(
+  def: string | undefined,
+  protocols: readonly string[],
+  opts: { secret?: boolean } = {},
+) {
+  const expected = `a ${protocols.map((p) => `${p}//`).join(' or ')} URL`;
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): string | undefined => {
+      if (unset(raw)) return def;
+      const text = raw.trim();
+      let ok: boolean;
+      try {
+        ok = protocols.includes(new URL(text).protocol);
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        const got = opts.secret ? 'a value that does not parse (hidden: it may hold a password)' : shown(raw);
+        ctx.addIssue({ code: 'custom', message: `expected ${expected}, got ${got}` });
+        return z.NEVER;
+      }
+      return text;
+    });
+}
+
+export function patternVar(def: string, pattern: RegExp, description: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): string => {
+      if (unset(raw)) return def;
+      const text = raw.trim();
+      if (pattern.test(text)) return text;
+      ctx.addIssue({ code: 'custom', message: `expected ${description}, got ${shown(raw)}` });
+      return z.NEVER;
+    });
+}
+
+/** An optional free-form string; `required` turns an unset value into an error. */
+export function stringVar(opts: { required?: boolean; minLength?: number } = {}) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): string | undefined => {
+      if (unset(raw)) {
+        if (opts.required) {
+          ctx.addIssue({ code: 'custom', message: 'required but not set' });
+          return z.NEVER;
+        }
+        return undefined;
+      }
+      if (opts.minLength !== undefined && raw.length < opts.minLength) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected at least ${opts.minLength} characters, got ${raw.length}`,
+        });
+        return z.NEVER;
+      }
+      return raw;
+    });
+}

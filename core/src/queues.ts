@@ -1,0 +1,17 @@
+import type { Provider } from './providers.js';
+
+/** BullMQ queues of the design; the worker consumes all of them. */
+export const QUEUES = ['probe', 'nudge', 'housekeeping'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+/** Job payloads, by queue and job name: the one contract between producers and the worker. */
+export interface JobPayloads {
+  probe: { probe: { provider: Provider } };
+  nudge: { send: { nudgeId: string; userId: string; channel: 'email' | 'sms' } };
+  housekeeping: {
+    'prune-probe-logs': { olderThanDays: number };
+  };
+}
+
+export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
+export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];

@@ -1,0 +1,26 @@
+import { createRedisKeys } from './keys.js';
+
+describe('redis keys', () => {
+  it('puts every key under the prefix', () => {
+    const keys = createRedisKeys('ops-test');
+    const all = [
+      keys.ingestStream,
+      keys.bullPrefix,
+      keys.webhookMinute(29_000_000),
+      keys.seenEvent('strava', '123:create'),
+      keys.chaosFaults,
+      keys.chaosChannel,
+      keys.heatmapCache,
+      keys.idempotency('nudge', 'abc'),
+    ];
+    for (const k of all) expect(k.startsWith('ops-test:')).toBe(true);
+    expect(new Set(all).size).toBe(all.length);
+    expect(keys.webhookMinute(29_000_000)).toBe('ops-test:webhooks:29000000');
+  });
+
+  it('rejects a prefix that would break key patterns', () => {
+    expect(() => createRedisKeys('a b')).toThrow('redis key prefix must be 1-64 letters');
+    expect(() => createRedisKeys('x*')).toThrow('"x*"');
+    expect(() => createRedisKeys('')).toThrow();
+  });
+});

@@ -1,0 +1,43 @@
+import type { Provider } from '../providers.js';
+
+/**
+ * Every Redis key the system uses, built in one place under one prefix so that a deployment (or a test run)
+ * owns a disjoint key space and `SCAN prefix:*` finds all of it.
+ */
+export interface RedisKeys {
+  readonly prefix: string;
+  /** Stream of accepted webhook deliveries, read by the worker's consumer group. */
+  readonly ingestStream: string;
+  /** Prefix handed to BullMQ, which appends `:<queue>:<suffix>`. */
+  readonly bullPrefix: string;
+  /** Webhook count for one provider in one UTC minute (epoch minute). Expires. */
+  webhookMinute(minute: number): string;
+  /** Marker that a provider event was already accepted (deduplication window). */
+  seenEvent(provider: Provider, eventId: string): string;
+  /** Hash of active chaos faults, field = mode. */
+  readonly chaosFaults: string;
+  /** Pub/sub channel announcing a chaos change. */
+  readonly chaosChannel: string;
+  /** Cached heatmap JSON. */
+  readonly heatmapCache: string;
+  /** Stored response of an idempotent mutation. */
+  idempotency(scope: string, key: string): string;
+}
+
+export function createRedisKeys(prefix: string): RedisKeys {
+  if (!/^[A-Za-z0-9_\-:.]{1,64}$/.test(prefix)) {
+    throw new Error(`redis key prefix must be 1-64 letters, digits or '_-:.', got ${JSON.stringify(prefix)}`);
+  }
+  const key = (...parts: string[]) => [prefix, ...parts].join(':');
+  return {
+    prefix,
+    ingestStream: key('ingest'),
+    bullPrefix: key('bull'),
+    webhookMinute: (minute) => key('webhooks', String(minute)),
+    seenEvent: (provider, eventId) => key('seen', provider, eventId),
+    chaosFaults: key('chaos', 'faults'),
+    chaosChannel: key('chaos', 'changed'),
+    heatmapCache: key('cache', 'heatmap'),
+    idempotency: (scope, k) => key('idem', scope, k),
+  };
+}

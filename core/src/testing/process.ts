@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Everything written so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout JSON log line whose `msg` equals `msg`. */
+  waitForLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Runs a built service (`exporter`, `worker`, `simulator`) as its own process, as `npm start` does. The test
+ * command builds first; running jest alone needs `npm run build`.
+ */
+export function spawnService(service: string, env: Record<string, string>): ServiceProcess {
+  const script = path.join(REPO_ROOT, service, 'dist', 'main.js');
+  if (!existsSync(script)) throw new Error(`${script} is missing: run "npm run build" first`);
+  const child = spawn(process.execPath, [script], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const waiters: Array<{ msg: string; resolve: (v: Record<string, unknown>) => void }> = [];
+  const seen: Record<string, unknown>[] = [];
+  let partial = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    partial += chunk;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        seen.push(entry);
+        for (const w of waiters.filter((x) => x.msg === entry.msg)) w.resolve(entry);
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForLog(msg, timeoutMs = 15_000) {
+      const found = seen.find((e) => e.msg === msg);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no "${msg}" log within ${timeoutMs} ms; stderr: ${err}; stdout: ${out.slice(-2000)}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          msg,
+          resolve: (v) => {
+            clearTimeout(timer);
+            resolve(v);
+          },
+        });
+        void exited.then(({ code }) => {
+          clearTimeout(timer);
+          reject(new Error(`${service} exited with ${code} before "${msg}"; stderr: ${err}`));
+        });
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** A port that was free a moment ago (bind to 0, read it, release it). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,97 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger, DependencyStatus } from '@ops-cockpit/core';
+import type { Registry } from 'prom-client';
+import { HttpProblem, sendProblem } from './problem.js';
+import { methodLabel, type ExporterMetrics } from './metrics.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { openapiRoutes } from './routes/openapi.js';
+
+/** Everything the app talks to, passed in so tests build it against their own Postgres, Redis and registry. */
+export interface AppDeps {
+  logger: Logger;
+  registry: Registry;
+  metrics: ExporterMetrics;
+  checkDependencies: () => Promise<DependencyStatus[]>;
+}
+
+export const BODY_LIMIT = '256kb';
+
+const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
+
+/** Route template for metrics labels: bounded, never the raw URL (which could carry ids or garbage). */
+function routeLabel(req: express.Request): string {
+  const path = req.route?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
+}
+
+function observe(metrics: ExporterMetrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const labels = { method: methodLabel(req.method), route: routeLabel(req) };
+      end(labels);
+      metrics.httpRequests.inc({ ...labels, code: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.use(observe(deps.metrics));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+
+  app.use(healthRoutes({ checkDependencies: deps.checkDependencies }));
+  app.use(metricsRoutes(deps.registry));
+  app.use(openapiRoutes());
+
+  app.use((req, res) => {
+    sendProblem(res, new HttpProblem('not-found', `no route for ${req.method} ${req.path}`), req.path);
+  });
+
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof HttpProblem) {
+      sendProblem(res, err, req.path);
+      return;
+    }
+    // body-parser's errors carry a `type`; map them to 4xx problems rather than a 500.
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large') {
+      sendProblem(res, new HttpProblem('payload-too-large', `request body exceeds ${BODY_LIMIT}`), req.path);
+      return;
+    }
+    if (type === 'entity.parse.failed') {
+      sendProblem(res, new HttpProblem('malformed-json', 'request body is not valid JSON'), req.path);
+      return;
+    }
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      sendProblem(res, new HttpProblem('unsupported-media-type', (err as Error).message), req.path);
+      return;
+    }
+    const status = (err as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendProblem(res, new HttpProblem('bad-request', (err as Error).message), req.path);
+      return;
+    }
+    req.log.error({ err }, 'unhandled error');
+    sendProblem(res, new HttpProblem('internal', 'the server failed to handle this request'), req.path);
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,124 @@
+// @ts-check
+// `npm start`: runs the exporter, the worker (and the simulator once it exists) against the local Postgres
+// and Redis, prints their URLs once they answer, and stops them all on Ctrl-C. If one fails, the others are
+// stopped and this exits non-zero with that process's own message.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const host = (h) => (!h || h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
+
+/** @type {{ name: string; script: string; url: string; probe: string; paths: string }[]} */
+const services = [
+  {
+    name: 'exporter',
+    script: 'exporter/dist/main.js',
+    url: `http://${host(env.HOST)}:${env.PORT || 8080}`,
+    probe: '/readyz',
+    paths: '/healthz /readyz /metrics /api/openapi.yaml',
+  },
+  {
+    name: 'worker',
+    script: 'worker/dist/main.js',
+    url: `http://${host(env.WORKER_METRICS_HOST)}:${env.WORKER_METRICS_PORT || 9465}`,
+    probe: '/healthz',
+    paths: '/healthz /readyz /metrics',
+  },
+  {
+    name: 'simulator',
+    script: 'simulator/dist/main.js',
+    url: `http://${host(env.SIMULATOR_HOST)}:${env.SIMULATOR_PORT || 9400}`,
+    probe: '/healthz',
+    paths: '/healthz',
+  },
+].filter((s) => existsSync(path.join(root, s.script)));
+
+const width = Math.max(...services.map((s) => s.name.length));
+let stopping = false;
+/** @type {Map<string, import('node:child_process').ChildProcess>} */
+const children = new Map();
+
+function prefixLines(name, stream, target) {
+  let partial = '';
+  stream.setEncoding('utf8').on('data', (chunk) => {
+    partial += chunk;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) target.write(`${name.padEnd(width)} | ${line}\n`);
+  });
+}
+
+function stopAll(signal = 'SIGTERM') {
+  for (const child of children.values())
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+}
+
+const exits = services.map(
+  (svc) =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [path.join(root, svc.script)], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.set(svc.name, child);
+      prefixLines(svc.name, child.stdout, process.stdout);
+      // stderr carries a process's own failure message (a bad setting, a failed start): relay it verbatim.
+      child.stderr.pipe(process.stderr);
+      child.on('exit', (code, signal) => {
+        children.delete(svc.name);
+        if (!stopping) {
+          stopping = true;
+          const why = signal ? `signal ${signal}` : `code ${code}`;
+          process.stderr.write(`\n${svc.name} exited with ${why}; stopping the others.\n`);
+          process.exitCode = code && code !== 0 ? code : 1;
+          stopAll();
+        }
+        resolve(undefined);
+      });
+    }),
+);
+
+async function answers(url) {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function announceWhenReady() {
+  const deadline = Date.now() + 60_000;
+  const pending = new Set(services.map((s) => s.name));
+  while (pending.size && !stopping && Date.now() < deadline) {
+    for (const svc of services)
+      if (pending.has(svc.name) && (await answers(svc.url + svc.probe))) pending.delete(svc.name);
+    if (pending.size) await new Promise((r) => setTimeout(r, 200));
+  }
+  if (stopping) return;
+  if (pending.size) {
+    process.stderr.write(
+      `not ready after 60 s: ${[...pending].join(', ')} (still running; see their logs)\n`,
+    );
+    return;
+  }
+  const lines = services.map((s) => `  ${s.name.padEnd(width)}  ${s.url}   ${s.paths}`);
+  process.stdout.write(`\nOps Cockpit is running:\n${lines.join('\n')}\nCtrl-C stops everything.\n\n`);
+}
+
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.on(signal, () => {
+    if (stopping) {
+      stopAll('SIGKILL');
+      return;
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping ${[...children.keys()].join(', ')}\n`);
+    stopAll();
+  });
+}
+
+void announceWhenReady();
+await Promise.all(exits);

@@ -1,0 +1,66 @@
+// @ts-check
+// `npm test`: every check the project has, in one run, ending with one line `N passed, N failed`.
+// Static checks (build and type check, lint, format) count as one test each; jest contributes its own counts.
+// The summary is also written to .test-results/summary.txt for .ci/run.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const results = path.join(root, '.test-results');
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function run(label, cmd, args) {
+  process.stdout.write(`\n=== ${label}: ${[path.basename(cmd), ...args].join(' ')}\n`);
+  const started = Date.now();
+  const { status } = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
+  process.stdout.write(
+    `=== ${label}: ${status === 0 ? 'ok' : `FAILED (exit ${status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+  return status === 0;
+}
+
+function check(label, cmd, args) {
+  if (run(label, cmd, args)) passed += 1;
+  else {
+    failed += 1;
+    failures.push(label);
+  }
+}
+
+/** Runs jest writing its JSON report, then adds its test counts (a suite that failed to load counts as one). */
+function jest(label, args, reportFile) {
+  run(label, bin('jest'), [...args, '--json', `--outputFile=${reportFile}`]);
+  try {
+    const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+    passed += report.numPassedTests;
+    failed += report.numFailedTests + report.numRuntimeErrorTestSuites;
+    if (report.numFailedTests + report.numRuntimeErrorTestSuites > 0) failures.push(label);
+    if (report.numTotalTests === 0) {
+      failed += 1;
+      failures.push(`${label} (ran no test)`);
+    }
+  } catch {
+    failed += 1;
+    failures.push(`${label} (no report)`);
+  }
+}
+
+check('build', bin('tsc'), ['-b']);
+check('typecheck tests', bin('tsc'), ['-p', 'tsconfig.tests.json']);
+check('lint', bin('eslint'), ['.']);
+check('format', bin('prettier'), ['--check', '.']);
+jest('jest', ['--maxWorkers=2'], path.join(results, 'jest.json'));
+
+const summary = `${passed} passed, ${failed} failed`;
+writeFileSync(path.join(results, 'summary.txt'), `${summary}\n`);
+if (failures.length) process.stdout.write(`\nfailed: ${failures.join(', ')}\n`);
+process.stdout.write(`${summary}\n`);
+process.exitCode = failed === 0 ? 0 : 1;

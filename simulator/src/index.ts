@@ -1,0 +1,2 @@
+// The simulator (fake provider APIs and webhook traffic) arrives with the ingestion work; see README.
+export {};

@@ -1,0 +1,100 @@
+import { Queue } from 'bullmq';
+import {
+  QUEUES,
+  Shutdown,
+  VERSION,
+  checkDependencies,
+  closeRedis,
+  closeServer,
+  connectionsFrom,
+  createLogger,
+  createPool,
+  createRedis,
+  createRedisKeys,
+  createRegistry,
+  describeConnections,
+  ensureDatabase,
+  exitOnSignals,
+  listen,
+  loadEnvOrExit,
+  migrate,
+  urlOf,
+  workerEnvSchema,
+  type QueueName,
+} from '@ops-cockpit/core';
+import { pruneProbeLogs } from './housekeeping.js';
+import { createMetricsServer } from './metrics-server.js';
+import { createWorkerMetrics } from './metrics.js';
+import { startQueueWorkers } from './queue-workers.js';
+import { ensureHousekeepingSchedules } from './schedules.js';
+import type { QueueHandlers } from './handlers.js';
+
+async function main(): Promise<void> {
+  const env = loadEnvOrExit(workerEnvSchema);
+  const conn = connectionsFrom(env);
+  const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
+  const shutdownMs = env.SHUTDOWN_TIMEOUT_SECONDS * 1000;
+  const shutdown = new Shutdown(logger, shutdownMs);
+  exitOnSignals(shutdown);
+  logger.info({ version: VERSION, ...describeConnections(conn) }, 'starting worker');
+
+  await ensureDatabase(conn.databaseUrl);
+  const pool = createPool({
+    url: conn.databaseUrl,
+    max: conn.databasePoolMax,
+    logger,
+    applicationName: 'ops-worker',
+  });
+  shutdown.add('postgres', 'resources', () => pool.end());
+  await migrate(pool, logger);
+
+  const keys = createRedisKeys(conn.redisPrefix);
+  const redis = createRedis({ url: conn.redisUrl, role: 'command', logger, name: 'worker' });
+  const bullConnection = createRedis({ url: conn.redisUrl, role: 'blocking', logger, name: 'worker-bullmq' });
+  shutdown.add('redis', 'resources', () => closeRedis(redis));
+  shutdown.add('redis-bullmq', 'resources', () => closeRedis(bullConnection));
+
+  const queues = new Map<QueueName, Queue>(
+    QUEUES.map((q) => [q, new Queue(q, { connection: bullConnection, prefix: keys.bullPrefix })]),
+  );
+  shutdown.add('queues', 'resources', async () => {
+    await Promise.all([...queues.values()].map((q) => q.close()));
+  });
+
+  const check = () => checkDependencies({ pool, redis }, 2_000);
+  const registry = createRegistry({ service: 'worker', version: VERSION });
+  const metrics = createWorkerMetrics(registry, {
+    jobCounts: (q) => queues.get(q)!.getJobCounts(),
+  });
+
+  const handlers: QueueHandlers = {
+    probe: {},
+    nudge: {},
+    housekeeping: {
+      'prune-probe-logs': async ({ olderThanDays }) => ({
+        deleted: await pruneProbeLogs(pool, olderThanDays),
+      }),
+    },
+  };
+  const queueWorkers = startQueueWorkers({
+    connection: bullConnection,
+    prefix: keys.bullPrefix,
+    handlers,
+    concurrency: env.WORKER_CONCURRENCY,
+    stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+    logger,
+    metrics,
+  });
+  shutdown.add('queue-workers', 'intake', () => queueWorkers.close(shutdownMs - 1_000));
+  await ensureHousekeepingSchedules(queues.get('housekeeping')!);
+
+  const server = createMetricsServer({ registry, checkDependencies: check });
+  const address = await listen(server, env.WORKER_METRICS_HOST, env.WORKER_METRICS_PORT);
+  shutdown.add('http', 'intake', () => closeServer(server, 1_000));
+  logger.info({ url: urlOf(address), queues: QUEUES }, 'worker running');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});
