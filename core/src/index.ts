@@ -14,3 +14,7 @@ export * from './redis/keys.js';
 export * from './redis/connection.js';
 export * from './metrics/registry.js';
 export * from './http-lifecycle.js';
+export * from './webhooks/strava.js';
+export * from './webhooks/garmin.js';
+export * from './webhooks/apple-health.js';
+export * from './db/activities.js';

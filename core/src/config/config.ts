@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Secret, redactUrl } from '../secret.js';
-import { enumVar, intVar, patternVar, urlVar } from './env-vars.js';
+import { boolVar, enumVar, intVar, numberVar, patternVar, stringVar, urlVar } from './env-vars.js';
 
 /** Settings every process shares: where Postgres and Redis are, how to log, how long shutdown may take. */
 export const baseEnvSchema = z.object({
@@ -14,17 +14,53 @@ export const baseEnvSchema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: intVar(10, 1, 300),
 });
 
+const HOST_PATTERN = /^[A-Za-z0-9.:\-[\]]{1,255}$/;
+
 export const exporterEnvSchema = baseEnvSchema.extend({
-  HOST: patternVar('127.0.0.1', /^[A-Za-z0-9.:\-[\]]{1,255}$/, 'a host name or IP address'),
+  HOST: patternVar('127.0.0.1', HOST_PATTERN, 'a host name or IP address'),
   PORT: intVar(8080, 1, 65535),
   READY_TIMEOUT_MS: intVar(2000, 50, 60000),
+  /** Strava subscription handshake: unset means no subscription can be verified (GET answers 403). */
+  STRAVA_VERIFY_TOKEN: stringVar(),
+  /** When set, Strava events for another subscription are refused (403). */
+  STRAVA_SUBSCRIPTION_ID: intVar(0, 0, Number.MAX_SAFE_INTEGER),
+  /** Standard Webhooks secret (`whsec_<base64>` or raw) for Apple Health deliveries; unset refuses them. */
+  APPLE_HEALTH_WEBHOOK_SECRET: stringVar({ minLength: 16 }),
+  /** Entries kept in the ingest stream (approximate trim); acknowledged ones beyond it are dropped first. */
+  INGEST_STREAM_MAXLEN: intVar(1_000_000, 1_000, 100_000_000),
+  CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
+  THROUGHPUT_PUSH_SECONDS: intVar(5, 1, 300),
 });
 
 export const workerEnvSchema = baseEnvSchema.extend({
-  WORKER_METRICS_HOST: patternVar('127.0.0.1', /^[A-Za-z0-9.:\-[\]]{1,255}$/, 'a host name or IP address'),
+  WORKER_METRICS_HOST: patternVar('127.0.0.1', HOST_PATTERN, 'a host name or IP address'),
   WORKER_METRICS_PORT: intVar(9465, 1, 65535),
   WORKER_CONCURRENCY: intVar(4, 1, 256),
   WORKER_STALLED_INTERVAL_MS: intVar(30000, 500, 600000),
+  /** Base URL of the Strava API (the simulator's in demo mode). */
+  STRAVA_API_URL: urlVar('https://www.strava.com', ['http:', 'https:']),
+  STRAVA_CLIENT_ID: stringVar(),
+  STRAVA_CLIENT_SECRET: stringVar(),
+  /** Timeout of one outgoing provider request. */
+  PROVIDER_TIMEOUT_MS: intVar(10_000, 100, 120_000),
+  /** Stream entries read per XREADGROUP call. */
+  INGEST_BATCH_SIZE: intVar(100, 1, 10_000),
+  /** A pending entry idle this long is taken over (its consumer died, or its retry is due). */
+  INGEST_CLAIM_IDLE_MS: intVar(30_000, 100, 3_600_000),
+  /** Deliveries before an entry that keeps failing goes to the dead-letter stream. */
+  INGEST_MAX_DELIVERIES: intVar(5, 1, 100),
+  CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
+});
+
+export const simulatorEnvSchema = z.object({
+  LOG_LEVEL: baseEnvSchema.shape.LOG_LEVEL,
+  SIMULATOR_HOST: patternVar('127.0.0.1', HOST_PATTERN, 'a host name or IP address'),
+  SIMULATOR_PORT: intVar(9400, 1, 65535),
+  /** Where the traffic generator posts webhooks. */
+  EXPORTER_URL: urlVar('http://127.0.0.1:8080', ['http:', 'https:']),
+  /** Webhook events per second the traffic generator sends; 0 turns it off. */
+  SIMULATOR_RATE: numberVar(2, 0, 10_000),
+  DEMO: boolVar(true),
 });
 
 export type BaseEnv = z.infer<typeof baseEnvSchema>;

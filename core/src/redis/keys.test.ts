@@ -7,6 +7,8 @@ describe('redis keys', () => {
       keys.ingestStream,
       keys.bullPrefix,
       keys.webhookMinute(29_000_000),
+      keys.webhookBucket(348_000_000),
+      keys.ingestDeadLetter,
       keys.seenEvent('strava', '123:create'),
       keys.chaosFaults,
       keys.chaosChannel,
@@ -15,7 +17,7 @@ describe('redis keys', () => {
     ];
     for (const k of all) expect(k.startsWith('ops-test:')).toBe(true);
     expect(new Set(all).size).toBe(all.length);
-    expect(keys.webhookMinute(29_000_000)).toBe('ops-test:webhooks:29000000');
+    expect(keys.webhookMinute(29_000_000)).toBe('ops-test:webhooks:m:29000000');
   });
 
   it('rejects a prefix that would break key patterns', () => {

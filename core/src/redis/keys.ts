@@ -10,8 +10,12 @@ export interface RedisKeys {
   readonly ingestStream: string;
   /** Prefix handed to BullMQ, which appends `:<queue>:<suffix>`. */
   readonly bullPrefix: string;
-  /** Webhook count for one provider in one UTC minute (epoch minute). Expires. */
+  /** Hash provider → accepted webhook events in one UTC minute (epoch minute). Expires after 2 h. */
   webhookMinute(minute: number): string;
+  /** Hash provider → accepted webhook events in one 5-second bucket (epoch seconds / 5). Expires. */
+  webhookBucket(bucket: number): string;
+  /** Stream of ingest entries that failed permanently after their retries. */
+  readonly ingestDeadLetter: string;
   /** Marker that a provider event was already accepted (deduplication window). */
   seenEvent(provider: Provider, eventId: string): string;
   /** Hash of active chaos faults, field = mode. */
@@ -33,7 +37,9 @@ export function createRedisKeys(prefix: string): RedisKeys {
     prefix,
     ingestStream: key('ingest'),
     bullPrefix: key('bull'),
-    webhookMinute: (minute) => key('webhooks', String(minute)),
+    webhookMinute: (minute) => key('webhooks', 'm', String(minute)),
+    webhookBucket: (bucket) => key('webhooks', 's5', String(bucket)),
+    ingestDeadLetter: key('ingest', 'dead'),
     seenEvent: (provider, eventId) => key('seen', provider, eventId),
     chaosFaults: key('chaos', 'faults'),
     chaosChannel: key('chaos', 'changed'),
