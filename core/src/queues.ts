@@ -10,6 +10,7 @@ export interface JobPayloads {
   nudge: { send: { nudgeId: string; userId: string; channel: 'email' | 'sms' } };
   housekeeping: {
     'prune-probe-logs': { olderThanDays: number };
+    'recompute-challenge': Record<string, never>;
   };
 }
 

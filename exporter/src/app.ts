@@ -7,6 +7,9 @@ import { methodLabel, type ExporterMetrics } from './metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { opsReadRoutes } from './routes/ops.js';
+import { throughputStreamRoutes } from './routes/throughput-stream.js';
+import type { OpsData } from './ops-data.js';
 
 /** Everything the app talks to, passed in so tests build it against their own Postgres, Redis and registry. */
 export interface AppDeps {
@@ -14,6 +17,14 @@ export interface AppDeps {
   registry: Registry;
   metrics: ExporterMetrics;
   checkDependencies: () => Promise<DependencyStatus[]>;
+  ops: OpsData;
+  throughputPushSeconds: number;
+}
+
+/** The express app plus what a graceful shutdown must end (long-lived SSE streams). */
+export interface OpsApp {
+  app: Express;
+  closeStreams(): void;
 }
 
 export const BODY_LIMIT = '256kb';
@@ -38,7 +49,7 @@ function observe(metrics: ExporterMetrics): RequestHandler {
   };
 }
 
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): OpsApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -56,6 +67,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes({ checkDependencies: deps.checkDependencies }));
   app.use(metricsRoutes(deps.registry));
   app.use(openapiRoutes());
+  app.use(opsReadRoutes(deps.ops));
+  const streams = throughputStreamRoutes(deps.ops, deps.logger, { pushSeconds: deps.throughputPushSeconds });
+  app.use(streams.router);
 
   app.use((req, res) => {
     sendProblem(res, new HttpProblem('not-found', `no route for ${req.method} ${req.path}`), req.path);
@@ -93,5 +107,5 @@ export function createApp(deps: AppDeps): Express {
     sendProblem(res, new HttpProblem('internal', 'the server failed to handle this request'), req.path);
   };
   app.use(onError);
-  return app;
+  return { app, closeStreams: streams.close };
 }

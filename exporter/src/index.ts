@@ -1,3 +1,4 @@
-export { createApp, BODY_LIMIT, type AppDeps } from './app.js';
+export { createApp, BODY_LIMIT, type AppDeps, type OpsApp } from './app.js';
+export { createOpsData, type OpsData } from './ops-data.js';
 export { createExporterMetrics, type ExporterMetrics } from './metrics.js';
 export { HttpProblem, PROBLEM_TYPES, type ProblemType } from './problem.js';

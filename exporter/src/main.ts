@@ -9,6 +9,7 @@ import {
   createLogger,
   createPool,
   createRedis,
+  createRedisKeys,
   createRegistry,
   describeConnections,
   ensureDatabase,
@@ -17,10 +18,19 @@ import {
   listen,
   loadEnvOrExit,
   migrate,
+  Secret,
   urlOf,
 } from '@ops-cockpit/core';
 import { createApp } from './app.js';
 import { createExporterMetrics } from './metrics.js';
+import { createWebhookHandler } from './webhooks/handler.js';
+import { createGarminAccounts, GARMIN_ACCOUNTS_REFRESH_MS } from './webhooks/garmin-accounts.js';
+import { createOpsData } from './ops-data.js';
+import { registerOpsGauges } from './ops-metrics.js';
+
+function optionalSecret(value: string | undefined): Secret | undefined {
+  return value === undefined ? undefined : new Secret(value);
+}
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(exporterEnvSchema);
@@ -46,15 +56,49 @@ async function main(): Promise<void> {
   const check = () => checkDependencies({ pool, redis }, env.READY_TIMEOUT_MS);
   const registry = createRegistry({ service: 'exporter', version: VERSION });
   const metrics = createExporterMetrics(registry, { checkDependencies: check });
-  const app = createApp({ logger, registry, metrics, checkDependencies: check });
+  const keys = createRedisKeys(conn.redisPrefix);
+  const ops = createOpsData({ pool, redis, keys, goalMiles: env.CHALLENGE_GOAL_MILES });
+  registerOpsGauges(registry, ops, env.CHALLENGE_GOAL_MILES, logger);
+  const { app, closeStreams } = createApp({
+    logger,
+    registry,
+    metrics,
+    checkDependencies: check,
+    ops,
+    throughputPushSeconds: env.THROUGHPUT_PUSH_SECONDS,
+  });
+  shutdown.add('sse-streams', 'intake', closeStreams);
 
-  const server = http.createServer(app);
+  const garminAccounts = createGarminAccounts({ pool, logger, refreshMs: GARMIN_ACCOUNTS_REFRESH_MS });
+  // A failed first load is logged; Garmin deliveries then get 503 (retried) until a refresh succeeds.
+  await garminAccounts.refresh();
+  const webhooks = createWebhookHandler({
+    logger,
+    metrics,
+    redis,
+    keys,
+    garminAccounts,
+    settings: {
+      stravaVerifyToken: optionalSecret(env.STRAVA_VERIFY_TOKEN),
+      stravaSubscriptionId: env.STRAVA_SUBSCRIPTION_ID,
+      appleHealthSecret: optionalSecret(env.APPLE_HEALTH_WEBHOOK_SECRET),
+      ingestStreamMaxlen: env.INGEST_STREAM_MAXLEN,
+    },
+  });
+
+  // Webhooks take the lean node:http path; everything else goes through express.
+  const server = http.createServer((req, res) => {
+    if (!webhooks(req, res)) app(req, res);
+  });
   // Bound how long a client may take: slow-loris protection without cutting real uploads (bodies are ≤256 KB).
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
   const address = await listen(server, env.HOST, env.PORT);
   shutdown.add('http', 'intake', () => closeServer(server, env.SHUTDOWN_TIMEOUT_SECONDS * 1000 - 500));
+  // After the server: requests still in flight have counted their events by now.
+  shutdown.add('webhook counters', 'intake', () => webhooks.close());
+  shutdown.add('garmin accounts', 'intake', () => garminAccounts.close());
   logger.info({ url: urlOf(address) }, 'exporter listening');
 }
 

@@ -19,7 +19,7 @@ let app: RunningApp;
 beforeAll(async () => {
   db = await createTestDatabase('app');
   redis = await createTestRedis('app');
-  app = await startApp({ pool: db.pool, redis: redis.redis });
+  app = await startApp({ pool: db.pool, redis: redis.redis, prefix: redis.prefix });
 });
 
 afterAll(async () => {

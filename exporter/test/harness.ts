@@ -8,27 +8,89 @@ import {
   Secret,
   urlOf,
   closeRedis,
+  createRedisKeys,
   type Pool,
   type Redis,
 } from '@ops-cockpit/core';
 import { silentLogger } from '@ops-cockpit/core/testing';
 import { createApp } from '../src/app.js';
 import { createExporterMetrics } from '../src/metrics.js';
+import { createOpsData } from '../src/ops-data.js';
+import { registerOpsGauges } from '../src/ops-metrics.js';
+import { createWebhookHandler, type WebhookHandler, type WebhookSettings } from '../src/webhooks/handler.js';
+import { createGarminAccounts, type GarminAccounts } from '../src/webhooks/garmin-accounts.js';
 
 export interface RunningApp {
   url: string;
+  /** The lean webhook handler mounted ahead of express (its counters can be flushed on demand). */
+  webhooks: WebhookHandler;
+  garminAccounts: GarminAccounts;
   close(): Promise<void>;
 }
 
-/** The real app on a free loopback port, wired to the given Postgres pool and Redis client. */
-export async function startApp(deps: { pool: Pool; redis: Redis }): Promise<RunningApp> {
+/**
+ * The real app on a free loopback port, wired to the given Postgres pool and Redis client; `prefix` is the
+ * Redis key prefix (a test's own).
+ */
+export async function startApp(deps: {
+  pool: Pool;
+  redis: Redis;
+  prefix?: string;
+  goalMiles?: number;
+  throughputPushSeconds?: number;
+  /** Webhook settings (default: no Strava token, any subscription, no Apple secret) and test clock. */
+  webhooks?: Partial<WebhookSettings> & { now?: () => number; counterFlushMs?: number };
+}): Promise<RunningApp> {
   const check = () => checkDependencies(deps, 1_000);
   const registry = createRegistry({ service: 'exporter', version: 'test' });
   const metrics = createExporterMetrics(registry, { checkDependencies: check });
-  const app = createApp({ logger: silentLogger, registry, metrics, checkDependencies: check });
-  const server = http.createServer(app);
+  const goalMiles = deps.goalMiles ?? 1_000_000;
+  const keys = createRedisKeys(deps.prefix ?? 'ops_t_harness');
+  const ops = createOpsData({ pool: deps.pool, redis: deps.redis, keys, goalMiles });
+  registerOpsGauges(registry, ops, goalMiles, silentLogger);
+  const { app, closeStreams } = createApp({
+    logger: silentLogger,
+    registry,
+    metrics,
+    checkDependencies: check,
+    ops,
+    throughputPushSeconds: deps.throughputPushSeconds ?? 5,
+  });
+  const garminAccounts = createGarminAccounts({ pool: deps.pool, logger: silentLogger, refreshMs: 30_000 });
+  await garminAccounts.refresh();
+  const { now, counterFlushMs, ...settings } = deps.webhooks ?? {};
+  const webhooks = createWebhookHandler({
+    logger: silentLogger,
+    metrics,
+    redis: deps.redis,
+    keys,
+    garminAccounts,
+    settings: {
+      stravaVerifyToken: undefined,
+      stravaSubscriptionId: 0,
+      appleHealthSecret: undefined,
+      ingestStreamMaxlen: 1_000_000,
+      ...settings,
+    },
+    ...(now ? { now } : {}),
+    ...(counterFlushMs ? { counterFlushMs } : {}),
+  });
+  // As in main.ts: webhooks on the lean path, everything else through express.
+  const server = http.createServer((req, res) => {
+    if (!webhooks(req, res)) app(req, res);
+  });
   const address = await listen(server, '127.0.0.1', 0);
-  return { url: urlOf(address), close: () => closeServer(server, 1_000) };
+  return {
+    url: urlOf(address),
+    webhooks,
+    garminAccounts,
+    close: async () => {
+      closeStreams();
+      await closeServer(server, 1_000);
+      await webhooks.close();
+      garminAccounts.close();
+    },
+  };
 }
 
 /** A Redis client pointed at a port nothing listens on: every command fails at once. */

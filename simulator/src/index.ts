@@ -1,2 +1,19 @@
-// The simulator (fake provider APIs and webhook traffic) arrives with the ingestion work; see README.
-export {};
+// The simulator's pieces, for tests and for other tools (k6 fixtures, benchmarks) that replay its traffic.
+export * from './prng.js';
+export * from './uuid.js';
+export * from './tokens.js';
+export * from './roster.js';
+export * from './time-zones.js';
+export * from './rhythm.js';
+export * from './workouts.js';
+export * from './world.js';
+export * from './provider-payloads.js';
+export * from './faults.js';
+export * from './event-mix.js';
+export * from './generator.js';
+export * from './traffic.js';
+export * from './server.js';
+export * from './history.js';
+export * from './seed.js';
+export * from './demo-seeding.js';
+export * from './env.js';

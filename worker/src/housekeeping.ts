@@ -18,3 +18,31 @@ export async function pruneProbeLogs(pool: Pool, olderThanDays: number, batchSiz
     if ((rowCount ?? 0) < batchSize) return total;
   }
 }
+
+/**
+ * Recomputes the challenge total from live activities and corrects the stored one. Returns the drift that was
+ * found (stored − actual, in miles); 0 is the expected answer, since every write moves the total exactly.
+ */
+export async function recomputeChallenge(pool: Pool): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // Lock the row first so no activity write commits between the sum and the correction.
+    await client.query('SELECT 1 FROM global_stats WHERE id = 1 FOR UPDATE');
+    const { rows } = await client.query<{ drift: string }>(
+      `WITH actual AS (
+         SELECT coalesce(sum(distance_m), 0) AS meters, count(*) AS n FROM activities WHERE deleted_at IS NULL
+       ), old AS (SELECT total_meters FROM global_stats WHERE id = 1)
+       UPDATE global_stats g SET total_meters = actual.meters, activity_count = actual.n, updated_at = now()
+         FROM actual, old WHERE g.id = 1
+       RETURNING ((old.total_meters - actual.meters) / 1609.344)::text AS drift`,
+    );
+    await client.query('COMMIT');
+    return Number(rows[0]?.drift ?? 0);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

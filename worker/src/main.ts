@@ -22,7 +22,10 @@ import {
   workerEnvSchema,
   type QueueName,
 } from '@ops-cockpit/core';
-import { pruneProbeLogs } from './housekeeping.js';
+import { pruneProbeLogs, recomputeChallenge } from './housekeeping.js';
+import { IngestConsumer, ingestPending } from './ingest/consumer.js';
+import { processEnvelope } from './ingest/process.js';
+import { StravaClient } from './providers/strava-client.js';
 import { createMetricsServer } from './metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
 import { startQueueWorkers } from './queue-workers.js';
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
   const registry = createRegistry({ service: 'worker', version: VERSION });
   const metrics = createWorkerMetrics(registry, {
     jobCounts: (q) => queues.get(q)!.getJobCounts(),
+    ingestPending: () => ingestPending(redis, keys.ingestStream),
   });
 
   const handlers: QueueHandlers = {
@@ -74,6 +78,12 @@ async function main(): Promise<void> {
       'prune-probe-logs': async ({ olderThanDays }) => ({
         deleted: await pruneProbeLogs(pool, olderThanDays),
       }),
+      'recompute-challenge': async () => {
+        const driftMiles = await recomputeChallenge(pool);
+        metrics.challengeDrift.set(driftMiles);
+        if (driftMiles !== 0) logger.warn({ driftMiles }, 'challenge total drifted; corrected');
+        return { driftMiles };
+      },
     },
   };
   const queueWorkers = startQueueWorkers({
@@ -87,6 +97,34 @@ async function main(): Promise<void> {
   });
   shutdown.add('queue-workers', 'intake', () => queueWorkers.close(shutdownMs - 1_000));
   await ensureHousekeepingSchedules(queues.get('housekeeping')!);
+
+  const strava = new StravaClient({
+    baseUrl: env.STRAVA_API_URL as string,
+    clientId: env.STRAVA_CLIENT_ID,
+    clientSecret: env.STRAVA_CLIENT_SECRET,
+    timeoutMs: env.PROVIDER_TIMEOUT_MS,
+  });
+  const ingestConnection = createRedis({
+    url: conn.redisUrl,
+    role: 'blocking',
+    logger,
+    name: 'worker-ingest',
+  });
+  shutdown.add('redis-ingest', 'resources', () => closeRedis(ingestConnection));
+  const consumer = new IngestConsumer({
+    redis: ingestConnection,
+    keys,
+    batchSize: env.INGEST_BATCH_SIZE,
+    concurrency: env.WORKER_CONCURRENCY,
+    claimIdleMs: env.INGEST_CLAIM_IDLE_MS,
+    maxDeliveries: env.INGEST_MAX_DELIVERIES,
+    process: (envelope) =>
+      processEnvelope({ pool, strava, providerTimeoutMs: env.PROVIDER_TIMEOUT_MS }, envelope),
+    logger,
+    metrics,
+  });
+  consumer.start();
+  shutdown.add('ingest-consumer', 'intake', () => consumer.close());
 
   const server = createMetricsServer({ registry, checkDependencies: check });
   const address = await listen(server, env.WORKER_METRICS_HOST, env.WORKER_METRICS_PORT);

@@ -14,13 +14,28 @@ export const JOB_STATES = [
 export interface WorkerMetrics {
   jobs: Counter<'queue' | 'outcome'>;
   jobDuration: Histogram<'queue'>;
+  ingestJobs: Counter<'provider' | 'outcome'>;
+  ingestLag: Histogram;
+  challengeDrift: Gauge;
 }
 
 export function createWorkerMetrics(
   registry: Registry,
-  opts: { jobCounts: (queue: QueueName) => Promise<Record<string, number>> },
+  opts: {
+    jobCounts: (queue: QueueName) => Promise<Record<string, number>>;
+    /** Ingest stream entries not yet acknowledged (delivered or not); -1 when unknown. */
+    ingestPending: () => Promise<number>;
+  },
 ): WorkerMetrics {
   const registers = [registry];
+  new Gauge({
+    name: 'ops_ingest_pending',
+    help: 'Ingest stream entries not yet acknowledged: read but unfinished plus not yet read, at scrape time.',
+    registers,
+    async collect() {
+      this.set(await opts.ingestPending());
+    },
+  });
   new Gauge({
     name: 'ops_queue_jobs',
     help: 'Jobs in each BullMQ queue by state, read at scrape time.',
@@ -45,6 +60,23 @@ export function createWorkerMetrics(
       help: 'Time a job spent being processed, by queue.',
       labelNames: ['queue'],
       buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    ingestJobs: new Counter({
+      name: 'ops_ingest_jobs_total',
+      help: 'Ingest stream entries handled, by provider and outcome (created, updated, deleted, skipped, retried, failed, ...).',
+      labelNames: ['provider', 'outcome'],
+      registers,
+    }),
+    ingestLag: new Histogram({
+      name: 'ops_ingest_lag_seconds',
+      help: 'Time from the exporter accepting a webhook event to its activity write being committed.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    challengeDrift: new Gauge({
+      name: 'ops_challenge_drift_miles',
+      help: 'Stored challenge total minus the recomputed sum of live activities at the last hourly check (corrected then).',
       registers,
     }),
   };

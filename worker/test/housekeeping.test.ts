@@ -22,3 +22,28 @@ it('prunes probe rows older than the retention, in batches, and keeps the rest',
   expect(rows).toEqual([{ provider: 'garmin', n: 5 }]);
   expect(await pruneProbeLogs(db.pool, 7)).toBe(0);
 });
+
+it('recomputes the challenge total from live activities and reports the drift it corrected', async () => {
+  const { recomputeChallenge } = await import('../src/housekeeping.js');
+  const { inTransaction, upsertActivity } = await import('@ops-cockpit/core');
+  const user = (await db.pool.query(`INSERT INTO users (name) VALUES ('Ada') RETURNING id`)).rows[0].id;
+  await inTransaction(db.pool, (c) =>
+    upsertActivity(c, {
+      provider: 'garmin',
+      externalId: 'drift-1',
+      userId: user,
+      type: 'RUNNING',
+      distanceM: 1609.344,
+      movingTimeS: 600,
+      startDate: new Date(),
+      startDateLocal: '2026-06-01T07:00:00',
+      sourceUpdatedAt: new Date(),
+    }),
+  );
+  expect(await recomputeChallenge(db.pool)).toBe(0);
+  // Someone edits the total by hand: two miles too many.
+  await db.pool.query('UPDATE global_stats SET total_meters = total_meters + 3218.688');
+  expect(await recomputeChallenge(db.pool)).toBe(2);
+  const { rows } = await db.pool.query('SELECT total_miles::float AS miles FROM global_stats');
+  expect(rows[0].miles).toBe(1);
+});

@@ -15,7 +15,7 @@ let eventsConnection: Redis;
 const started: QueueWorkers[] = [];
 
 function metrics() {
-  return createWorkerMetrics(new Registry(), { jobCounts: async () => ({}) });
+  return createWorkerMetrics(new Registry(), { jobCounts: async () => ({}), ingestPending: async () => 0 });
 }
 
 function start(handlers: Partial<QueueHandlers>, stalledIntervalMs = 30_000): QueueWorkers {

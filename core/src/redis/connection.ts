@@ -19,6 +19,9 @@ export function createRedis(opts: { url: Secret; role: RedisRole; logger: Logger
     // Reconnect forever, backing off to 2 s: Redis restarts are routine and the process should heal itself.
     retryStrategy: (times) => Math.min(times * 100, 2_000),
     connectTimeout: 5_000,
+    // Commands issued in the same tick share one write: the webhook path's one XADD per request then costs
+    // no extra round trip under load (measured: 0.70 of bare node:http with it).
+    enableAutoPipelining: !blocking,
     lazyConnect: false,
   });
   let lastError = '';

@@ -9,6 +9,7 @@ describe('redis keys', () => {
       keys.webhookMinute(29_000_000),
       keys.webhookBucket(348_000_000),
       keys.ingestDeadLetter,
+      keys.ingestRetry,
       keys.seenEvent('strava', '123:create'),
       keys.chaosFaults,
       keys.chaosChannel,

@@ -16,6 +16,8 @@ export interface RedisKeys {
   webhookBucket(bucket: number): string;
   /** Stream of ingest entries that failed permanently after their retries. */
   readonly ingestDeadLetter: string;
+  /** Hash entry id → retry state of ingest entries waiting for their next attempt. */
+  readonly ingestRetry: string;
   /** Marker that a provider event was already accepted (deduplication window). */
   seenEvent(provider: Provider, eventId: string): string;
   /** Hash of active chaos faults, field = mode. */
@@ -40,6 +42,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     webhookMinute: (minute) => key('webhooks', 'm', String(minute)),
     webhookBucket: (bucket) => key('webhooks', 's5', String(bucket)),
     ingestDeadLetter: key('ingest', 'dead'),
+    ingestRetry: key('ingest', 'retry'),
     seenEvent: (provider, eventId) => key('seen', provider, eventId),
     chaosFaults: key('chaos', 'faults'),
     chaosChannel: key('chaos', 'changed'),

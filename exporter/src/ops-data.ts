@@ -1,0 +1,96 @@
+import {
+  BUCKET_SECONDS,
+  HEATMAP_DAYS,
+  PROVIDERS,
+  bucketsFromHashes,
+  countsFromHash,
+  epochBucket,
+  heatmapFromCells,
+  minuteRange,
+  type HeatmapCell,
+  type HeatmapMatrix,
+  type Pool,
+  type ProviderCounts,
+  type Redis,
+  type RedisKeys,
+  type ThroughputBucket,
+} from '@ops-cockpit/core';
+
+/** Reads behind the /api/ops/* endpoints and the scrape-time gauges; each is one indexed query or Redis call. */
+export interface OpsData {
+  challenge(): Promise<{ totalMiles: number; goalMiles: number; percent: number }>;
+  heatmap(): Promise<HeatmapMatrix>;
+  throughput(minutes: number, nowMs?: number): Promise<ThroughputBucket[]>;
+  /** Events per second over the last complete 5-second bucket, in total and per provider. */
+  eventsPerSecond(
+    nowMs?: number,
+  ): Promise<{ at: string; eventsPerSecond: number; byProvider: ProviderCounts }>;
+}
+
+/** Heatmap answers may be this stale (issue: at most 60 s). */
+export const HEATMAP_CACHE_SECONDS = 60;
+
+export function createOpsData(deps: {
+  pool: Pool;
+  redis: Redis;
+  keys: RedisKeys;
+  goalMiles: number;
+}): OpsData {
+  const { pool, redis, keys } = deps;
+
+  async function heatmapFromDb(): Promise<HeatmapMatrix> {
+    // The rollup is keyed by local date and hour; the last 7 local dates including today.
+    const { rows } = await pool.query<HeatmapCell>(
+      `SELECT extract(dow FROM local_date)::int AS weekday, local_hour AS hour, sum(activity_count)::int AS count
+         FROM activity_hourly
+        WHERE local_date > current_date - $1::int AND activity_count > 0
+        GROUP BY 1, 2`,
+      [HEATMAP_DAYS],
+    );
+    return heatmapFromCells(rows);
+  }
+
+  return {
+    async challenge() {
+      const { rows } = await pool.query<{ total_miles: string }>(
+        'SELECT total_miles::text FROM global_stats WHERE id = 1',
+      );
+      const totalMiles = Number(rows[0]?.total_miles ?? 0);
+      const percent = Math.min(100, (totalMiles / deps.goalMiles) * 100);
+      return { totalMiles, goalMiles: deps.goalMiles, percent };
+    },
+
+    async heatmap() {
+      const cached = await redis.get(keys.heatmapCache).catch(() => null);
+      if (cached) return JSON.parse(cached) as HeatmapMatrix;
+      const matrix = await heatmapFromDb();
+      await redis
+        .set(keys.heatmapCache, JSON.stringify(matrix), 'EX', HEATMAP_CACHE_SECONDS)
+        .catch(() => undefined);
+      return matrix;
+    },
+
+    async throughput(minutes, nowMs = Date.now()) {
+      const range = minuteRange(nowMs, minutes);
+      const pipeline = redis.pipeline();
+      for (const m of range) pipeline.hgetall(keys.webhookMinute(m));
+      const results = (await pipeline.exec()) ?? [];
+      const hashes = results.map(([err, value]) => {
+        if (err) throw err;
+        return value as Record<string, string>;
+      });
+      return bucketsFromHashes(range, hashes);
+    },
+
+    async eventsPerSecond(nowMs = Date.now()) {
+      const bucket = epochBucket(nowMs) - 1;
+      const counts = countsFromHash(await redis.hgetall(keys.webhookBucket(bucket)));
+      const total = PROVIDERS.reduce((sum, p) => sum + counts[p], 0);
+      const byProvider = Object.fromEntries(
+        PROVIDERS.map((p) => [p, counts[p] / BUCKET_SECONDS]),
+      ) as ProviderCounts;
+      const at = new Date((bucket + 1) * BUCKET_SECONDS * 1000).toISOString();
+      return { at, eventsPerSecond: total / BUCKET_SECONDS, byProvider };
+    },
+  };
+}

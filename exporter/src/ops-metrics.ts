@@ -1,0 +1,48 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { Logger } from '@ops-cockpit/core';
+import type { OpsData } from './ops-data.js';
+
+/**
+ * Scrape-time gauges of the challenge and the heatmap, read through the same (cached) paths as the API. A read
+ * that fails (Postgres down) keeps the last values instead of failing the whole scrape; ops_dependency_up
+ * tells Prometheus why they stopped moving.
+ */
+export function registerOpsGauges(
+  registry: Registry,
+  data: OpsData,
+  goalMiles: number,
+  logger: Logger,
+): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'ops_challenge_distance_miles',
+    help: 'Miles logged by all live activities (global_stats.total_miles).',
+    registers,
+    async collect() {
+      try {
+        this.set((await data.challenge()).totalMiles);
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'challenge gauge not refreshed');
+      }
+    },
+  });
+  new Gauge({ name: 'ops_challenge_goal_miles', help: 'The challenge goal in miles.', registers }).set(
+    goalMiles,
+  );
+  new Gauge({
+    name: 'ops_activity_heatmap_activities',
+    help: 'Activities over the last 7 days by local weekday (0 = Sunday) and local hour.',
+    labelNames: ['weekday', 'hour'],
+    registers,
+    async collect() {
+      try {
+        const matrix = await data.heatmap();
+        matrix.forEach((row, weekday) =>
+          row.forEach((count, hour) => this.set({ weekday: String(weekday), hour: String(hour) }, count)),
+        );
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'heatmap gauge not refreshed');
+      }
+    },
+  });
+}

@@ -1,0 +1,67 @@
+import {
+  garminActivitySchema,
+  garminEntryId,
+  garminNotificationSchema,
+  garminPingSchema,
+  isGarminPing,
+  type IngestEnvelope,
+} from '@ops-cockpit/core';
+import type { z } from 'zod';
+import { HttpProblem, type FieldError } from '../problem.js';
+import { REJECT_REASONS } from '../metrics.js';
+import { fieldErrors } from './field-errors.js';
+import type { Delivery, DeliveryItem } from './delivery.js';
+
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let value = body;
+  for (const key of path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+  return value;
+}
+
+/**
+ * An entry is a ping or a summary; zod reports a bad one as "no branch matched". Name the fields of the branch
+ * the entry means (a ping if it has `callbackURL`), so the client learns which field to fix.
+ */
+function garminFieldErrors(body: unknown, issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union') return fieldErrors([issue]);
+    const entry = valueAt(body, issue.path);
+    const meant =
+      typeof entry === 'object' && entry !== null && 'callbackURL' in entry
+        ? garminPingSchema
+        : garminActivitySchema;
+    const result = meant.safeParse(entry);
+    return result.success ? fieldErrors([issue]) : fieldErrors(result.error.issues, issue.path);
+  });
+}
+
+/**
+ * A Garmin push or ping notification: one envelope per entry. Garmin does not sign its calls, so an entry
+ * counts only if its `userId` is a linked Garmin account; the others are dropped (and counted by the caller).
+ */
+export function garminDelivery(
+  body: unknown,
+  isLinked: (userId: string) => boolean,
+  receivedAt: string,
+): Delivery {
+  const parsed = garminNotificationSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new HttpProblem('validation-failed', 'the Garmin notification has missing or mistyped fields', {
+      errors: garminFieldErrors(body, parsed.error.issues),
+    });
+  }
+  const items: DeliveryItem[] = [];
+  let rejected = 0;
+  for (const entry of parsed.data.activities) {
+    if (!isLinked(entry.userId)) {
+      rejected += 1;
+      continue;
+    }
+    const eventId = garminEntryId(entry);
+    const envelope: IngestEnvelope = isGarminPing(entry)
+      ? { provider: 'garmin', kind: 'garmin_ping', eventId, receivedAt, body: entry }
+      : { provider: 'garmin', kind: 'garmin_activity', eventId, receivedAt, body: entry };
+    items.push({ envelope, objectType: 'activity', aspectType: isGarminPing(entry) ? 'ping' : 'push' });
+  }
+  return { items, rejected: { reason: REJECT_REASONS.unknownUser, count: rejected } };
+}

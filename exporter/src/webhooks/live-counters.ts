@@ -1,0 +1,130 @@
+import type { Logger, Provider, Redis, RedisKeys } from '@ops-cockpit/core';
+
+/** The per-minute hashes feed /api/ops/throughput (2 h of history); the 5-second ones the SSE stream. */
+export const MINUTE_TTL_SECONDS = 2 * 60 * 60;
+export const BUCKET_TTL_SECONDS = 10 * 60;
+const BUCKET_SECONDS = 5;
+
+/** Beyond this many unflushed hashes (Redis down for a long time), the oldest counts are dropped. */
+export const MAX_PENDING_BUCKETS = 1_000;
+
+interface Pending {
+  key: string;
+  ttl: number;
+  counts: Map<Provider, number>;
+}
+
+export interface LiveCounters {
+  /** Counts `n` accepted events of `provider` at `atMs`; in memory only, no Redis round trip. */
+  add(provider: Provider, n: number, atMs: number): void;
+  /** Hashes with counts not yet written (grows while Redis is unavailable, up to MAX_PENDING_BUCKETS). */
+  readonly pending: number;
+  /** Writes what is pending in one MULTI; on failure keeps it for the next try. Never rejects. */
+  flush(): Promise<void>;
+  /** Stops the timer and flushes a last time; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * The live-signal counters (`webhookMinute` and `webhookBucket` hashes, provider → count), batched in memory
+ * and flushed every `flushMs`, so the webhook hot path never waits on them.
+ */
+export function createLiveCounters(opts: {
+  redis: Redis;
+  keys: RedisKeys;
+  logger: Logger;
+  flushMs: number;
+}): LiveCounters {
+  const { redis, keys, logger } = opts;
+  // Insertion-ordered, so the first entries are the oldest buckets.
+  let pending = new Map<string, Pending>();
+  let inFlight: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+
+  const bump = (key: string, ttl: number, provider: Provider, n: number) => {
+    let bucket = pending.get(key);
+    if (!bucket) {
+      bucket = { key, ttl, counts: new Map() };
+      pending.set(key, bucket);
+    }
+    bucket.counts.set(provider, (bucket.counts.get(provider) ?? 0) + n);
+  };
+
+  /** Puts a failed batch back in front of what arrived meanwhile, then enforces the bound. */
+  const restore = (failed: Map<string, Pending>) => {
+    const merged = failed;
+    for (const [key, bucket] of pending) {
+      const into = merged.get(key);
+      if (!into) merged.set(key, bucket);
+      else
+        for (const [provider, n] of bucket.counts)
+          into.counts.set(provider, (into.counts.get(provider) ?? 0) + n);
+    }
+    let dropped = 0;
+    for (const key of merged.keys()) {
+      if (merged.size <= MAX_PENDING_BUCKETS) break;
+      merged.delete(key);
+      dropped += 1;
+    }
+    if (dropped)
+      logger.warn({ dropped, kept: merged.size }, 'live-signal counters dropped: Redis unavailable too long');
+    pending = merged;
+  };
+
+  const write = async () => {
+    if (pending.size === 0) return;
+    const batch = pending;
+    pending = new Map();
+    const multi = redis.multi();
+    for (const bucket of batch.values()) {
+      for (const [provider, n] of bucket.counts) multi.hincrby(bucket.key, provider, n);
+      multi.expire(bucket.key, bucket.ttl);
+    }
+    try {
+      const results = await multi.exec();
+      const failed = results?.find(([err]) => err);
+      // A command failing inside EXEC (a key of the wrong type) would fail again: report it, don't retry.
+      if (failed) logger.warn({ err: failed[0]?.message }, 'live-signal counter write failed');
+    } catch (err) {
+      logger.debug(
+        { err: (err as Error).message, buckets: batch.size },
+        'live-signal flush failed, will retry',
+      );
+      restore(batch);
+    }
+  };
+
+  const flush = () => {
+    inFlight ??= write().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+
+  const timer = setInterval(() => void flush(), opts.flushMs);
+  timer.unref();
+
+  return {
+    add(provider, n, atMs) {
+      const seconds = Math.floor(atMs / 1000);
+      bump(keys.webhookMinute(Math.floor(seconds / 60)), MINUTE_TTL_SECONDS, provider, n);
+      bump(keys.webhookBucket(Math.floor(seconds / BUCKET_SECONDS)), BUCKET_TTL_SECONDS, provider, n);
+    },
+    get pending() {
+      return pending.size;
+    },
+    async flush() {
+      // A flush already running took a snapshot; wait for it, then write what came after.
+      await inFlight;
+      await flush();
+    },
+    close() {
+      closed ??= (async () => {
+        clearInterval(timer);
+        await inFlight;
+        await flush();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { stravaEventId, stravaEventSchema, type IngestEnvelope, type Secret } from '@ops-cockpit/core';
+import { HttpProblem } from '../problem.js';
+import { REJECT_REASONS } from '../metrics.js';
+import { fieldErrors } from './field-errors.js';
+import type { Delivery } from './delivery.js';
+
+/** Constant-time string equality; hashing first makes the lengths equal and hides the expected length. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/**
+ * The subscription check Strava makes when a subscription is created: echo `hub.challenge` if the verify
+ * token is ours. Returns the answer body; throws HttpProblem otherwise.
+ */
+export function stravaHandshake(
+  query: URLSearchParams,
+  verifyToken: Secret | undefined,
+): Record<string, string> {
+  if (verifyToken === undefined) throw new HttpProblem('forbidden', 'STRAVA_VERIFY_TOKEN is not set');
+  const token = query.get('hub.verify_token');
+  if (token === null || !sameSecret(token, verifyToken.reveal())) {
+    throw new HttpProblem('forbidden', 'hub.verify_token does not match');
+  }
+  if (query.get('hub.mode') !== 'subscribe') {
+    throw new HttpProblem('bad-request', 'hub.mode must be subscribe', {
+      errors: [{ field: 'hub.mode', message: 'expected "subscribe"' }],
+    });
+  }
+  const challenge = query.get('hub.challenge');
+  if (!challenge) {
+    throw new HttpProblem('bad-request', 'hub.challenge is missing', {
+      errors: [{ field: 'hub.challenge', message: 'required' }],
+    });
+  }
+  return { 'hub.challenge': challenge };
+}
+
+/** One Strava event is one delivery and one envelope. `subscriptionId` 0 accepts any subscription. */
+export function stravaDelivery(body: unknown, subscriptionId: number, receivedAt: string): Delivery {
+  const parsed = stravaEventSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new HttpProblem('validation-failed', 'the Strava event has missing or mistyped fields', {
+      errors: fieldErrors(parsed.error.issues),
+    });
+  }
+  const event = parsed.data;
+  if (subscriptionId !== 0 && event.subscription_id !== subscriptionId) {
+    return { items: [], rejected: { reason: REJECT_REASONS.subscriptionMismatch, count: 1 } };
+  }
+  const envelope: IngestEnvelope = {
+    provider: 'strava',
+    kind: 'strava_event',
+    eventId: stravaEventId(event),
+    receivedAt,
+    body: event,
+  };
+  return {
+    items: [{ envelope, objectType: event.object_type, aspectType: event.aspect_type }],
+  };
+}

@@ -1,0 +1,208 @@
+import http from 'node:http';
+import {
+  createRedisKeys,
+  epochBucket,
+  epochMinute,
+  inTransaction,
+  upsertActivity,
+  type RedisKeys,
+} from '@ops-cockpit/core';
+import {
+  createTestDatabase,
+  createTestRedis,
+  type TestDatabase,
+  type TestRedis,
+} from '@ops-cockpit/core/testing';
+import { startApp, type RunningApp } from './harness.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+let db: TestDatabase;
+let t: TestRedis;
+let keys: RedisKeys;
+let app: RunningApp;
+let userId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase('opsread');
+  t = await createTestRedis('opsread');
+  keys = createRedisKeys(t.prefix);
+  app = await startApp({
+    pool: db.pool,
+    redis: t.redis,
+    prefix: t.prefix,
+    goalMiles: 100,
+    throughputPushSeconds: 1,
+  });
+  userId = (await db.pool.query(`INSERT INTO users (name) VALUES ('Ada') RETURNING id`)).rows[0].id;
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.close();
+  await db?.drop();
+});
+
+const get = async (path: string) => {
+  const res = await fetch(`${app.url}${path}`);
+  return { status: res.status, body: (await res.json()) as Json };
+};
+
+/** Local wall-clock `days` ago at `hour`, formatted as the activities table keeps it. */
+function localDaysAgo(days: number, hour: number): string {
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() - days);
+  return `${d.toISOString().slice(0, 10)}T${String(hour).padStart(2, '0')}:15:00`;
+}
+
+describe('GET /api/ops/challenge', () => {
+  it('reads global_stats against the goal', async () => {
+    await inTransaction(db.pool, (c) =>
+      upsertActivity(c, {
+        provider: 'garmin',
+        externalId: 'ch1',
+        userId,
+        type: 'Run',
+        distanceM: 16093.44, // 10 miles
+        movingTimeS: 3600,
+        startDate: new Date(),
+        startDateLocal: localDaysAgo(0, 7),
+        sourceUpdatedAt: new Date(),
+      }),
+    );
+    const { status, body } = await get('/api/ops/challenge');
+    expect(status).toBe(200);
+    expect(body).toEqual({ totalMiles: 10, goalMiles: 100, percent: 10 });
+  });
+});
+
+describe('GET /api/ops/heatmap', () => {
+  it('equals a direct SQL aggregation of live activities over the last 7 local days, cached', async () => {
+    await t.redis.del(keys.heatmapCache);
+    const spots = [
+      [0, 7],
+      [1, 18],
+      [1, 18],
+      [3, 6],
+      [6, 23],
+      [6, 0],
+      [8, 12],
+      [30, 9],
+    ] as const;
+    let n = 0;
+    for (const [days, hour] of spots) {
+      await inTransaction(db.pool, (c) =>
+        upsertActivity(c, {
+          provider: 'strava',
+          externalId: `hm${n++}`,
+          userId,
+          type: 'Run',
+          distanceM: 3000,
+          movingTimeS: 900,
+          startDate: new Date(),
+          startDateLocal: localDaysAgo(days, hour),
+          sourceUpdatedAt: new Date(),
+        }),
+      );
+    }
+    const { body } = await get('/api/ops/heatmap');
+    expect(body.days).toBe(7);
+    expect(body.matrix).toHaveLength(7);
+    const direct = await db.pool.query(
+      `SELECT extract(dow FROM start_date_local)::int AS d, extract(hour FROM start_date_local)::int AS h,
+              count(*)::int AS n
+         FROM activities
+        WHERE deleted_at IS NULL AND start_date_local::date > current_date - 7
+        GROUP BY 1, 2`,
+    );
+    const expected: number[][] = Array.from({ length: 7 }, () => Array<number>(24).fill(0));
+    for (const r of direct.rows) expected[r.d]![r.h] = r.n;
+    expect(body.matrix).toEqual(expected);
+    expect(body.matrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(7); // 8 and 30 days ago are out
+
+    // A new activity is not visible until the cache expires (at most 60 s) ...
+    await inTransaction(db.pool, (c) =>
+      upsertActivity(c, {
+        provider: 'strava',
+        externalId: 'hm-late',
+        userId,
+        type: 'Run',
+        distanceM: 1,
+        movingTimeS: 1,
+        startDate: new Date(),
+        startDateLocal: localDaysAgo(0, 7),
+        sourceUpdatedAt: new Date(),
+      }),
+    );
+    expect((await get('/api/ops/heatmap')).body.matrix).toEqual(expected);
+    const ttl = await t.redis.ttl(keys.heatmapCache);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60);
+    // ... and is once it has.
+    await t.redis.del(keys.heatmapCache);
+    const fresh = (await get('/api/ops/heatmap')).body.matrix
+      .flat()
+      .reduce((a: number, b: number) => a + b, 0);
+    expect(fresh).toBe(8);
+
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/^ops_challenge_goal_miles 100$/m);
+    expect(metrics).toMatch(/^ops_challenge_distance_miles \d+(\.\d+)?$/m);
+    expect(metrics.match(/^ops_activity_heatmap_activities\{/gm)).toHaveLength(168);
+  });
+});
+
+describe('GET /api/ops/throughput', () => {
+  it('returns per-minute buckets oldest first, missing minutes as 0, from Redis', async () => {
+    const now = Date.now();
+    const minute = epochMinute(now);
+    await t.redis.hset(keys.webhookMinute(minute), { strava: '3', garmin: '2', evil: '99' });
+    await t.redis.hset(keys.webhookMinute(minute - 2), { apple_health: '4' });
+    const { status, body } = await get('/api/ops/throughput?minutes=3');
+    expect(status).toBe(200);
+    expect(body.buckets.map((b: Json) => b.count)).toEqual([4, 0, 5]);
+    expect(body.buckets[2].byProvider).toEqual({ strava: 3, garmin: 2, apple_health: 0 });
+    expect(body.buckets[2].minute).toBe(new Date(minute * 60_000).toISOString());
+    expect((await get('/api/ops/throughput')).body.buckets).toHaveLength(60);
+  });
+
+  it.each(['0', '121', 'abc', '1.5'])('minutes=%s → 400 naming the parameter', async (v) => {
+    const { status, body } = await get(`/api/ops/throughput?minutes=${v}`);
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([{ field: 'minutes', message: expect.stringContaining('1-120') }]);
+  });
+});
+
+describe('GET /api/ops/throughput/stream', () => {
+  it('pushes events per second read from Redis as SSE', async () => {
+    const bucket = epochBucket(Date.now()) - 1;
+    await t.redis.hset(keys.webhookBucket(bucket), { strava: '10', garmin: '5' });
+    await t.redis.hset(keys.webhookBucket(bucket + 1), { strava: '10', garmin: '5' });
+    const events = await new Promise<Json[]>((resolve, reject) => {
+      const got: Json[] = [];
+      const req = http.get(`${app.url}/api/ops/throughput/stream`, (res) => {
+        expect(res.headers['content-type']).toBe('text/event-stream');
+        let buf = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          buf += d;
+          const frames = buf.split('\n\n');
+          buf = frames.pop() ?? '';
+          for (const f of frames) {
+            const data = /^event: throughput\ndata: (.*)$/m.exec(f);
+            if (data) got.push(JSON.parse(data[1]!));
+            if (got.length === 2) {
+              req.destroy();
+              resolve(got);
+            }
+          }
+        });
+      });
+      req.on('error', (err) => (got.length === 2 ? undefined : reject(err)));
+    });
+    for (const e of events) {
+      expect(Object.keys(e).sort()).toEqual(['at', 'byProvider', 'eventsPerSecond']);
+    }
+    expect(events[0].eventsPerSecond).toBe(3);
+    expect(events[0].byProvider).toEqual({ strava: 2, garmin: 1, apple_health: 0 });
+  });
+});

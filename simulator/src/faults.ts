@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * Run-time faults of the simulated provider APIs, set through the control endpoint so tests and demos can make
+ * a provider slow or down: added latency, and a share of requests failing with a chosen status.
+ */
+
+export const FAULT_TARGETS = ['strava', 'garmin'] as const;
+export type FaultTarget = (typeof FAULT_TARGETS)[number];
+
+export function isFaultTarget(value: string): value is FaultTarget {
+  return (FAULT_TARGETS as readonly string[]).includes(value);
+}
+
+/** Unknown keys are refused, so a typo (`latency`) is an error rather than a silent no-op. */
+export const faultSettingsSchema = z.strictObject({
+  /** Added before every answer, errors included. */
+  latencyMs: z.number().int().min(0).max(60_000).default(0),
+  /** Share of requests answered with `errorStatus`: 0 never, 1 always. */
+  errorRate: z.number().min(0).max(1).default(0),
+  errorStatus: z.union([z.literal(500), z.literal(503), z.literal(429)]).default(503),
+  /** Sent as `Retry-After` on injected errors when set. */
+  retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
+});
+export type FaultSettings = z.infer<typeof faultSettingsSchema>;
+
+export const CALM: FaultSettings = Object.freeze({ latencyMs: 0, errorRate: 0, errorStatus: 503 });
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Parses a control body; on failure, one entry per bad or unknown field. */
+export function parseFaultSettings(
+  body: unknown,
+): { ok: true; settings: FaultSettings } | { ok: false; errors: FieldError[] } {
+  const result = faultSettingsSchema.safeParse(body);
+  if (result.success) return { ok: true, settings: result.data };
+  const errors = result.error.issues.flatMap((issue): FieldError[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: key, message: 'unknown field' }));
+    }
+    return [{ field: issue.path.join('.') || '(body)', message: issue.message }];
+  });
+  return { ok: false, errors };
+}
+
+export type FaultDecision =
+  | { delayMs: number; error?: undefined }
+  | { delayMs: number; error: { status: 500 | 503 | 429; retryAfterSeconds?: number } };
+
+/** What to do with one request. `random` is a [0, 1) source: errorRate 1 always fails, 0 never does. */
+export function decideFault(settings: FaultSettings, random: () => number): FaultDecision {
+  const delayMs = settings.latencyMs;
+  if (settings.errorRate > 0 && random() < settings.errorRate) {
+    return {
+      delayMs,
+      error: {
+        status: settings.errorStatus,
+        ...(settings.retryAfterSeconds !== undefined
+          ? { retryAfterSeconds: settings.retryAfterSeconds }
+          : {}),
+      },
+    };
+  }
+  return { delayMs };
+}
+
+/** The current settings of every target; `reset()` brings all back to calm. */
+export class FaultControl {
+  readonly #settings = new Map<FaultTarget, FaultSettings>();
+
+  get(target: FaultTarget): FaultSettings {
+    return this.#settings.get(target) ?? CALM;
+  }
+
+  set(target: FaultTarget, settings: FaultSettings): void {
+    this.#settings.set(target, { ...settings });
+  }
+
+  reset(): void {
+    this.#settings.clear();
+  }
+
+  snapshot(): Record<FaultTarget, FaultSettings> {
+    return Object.fromEntries(FAULT_TARGETS.map((t) => [t, this.get(t)])) as Record<
+      FaultTarget,
+      FaultSettings
+    >;
+  }
+}

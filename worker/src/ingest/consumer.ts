@@ -1,0 +1,239 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  INGEST_FIELD,
+  INGEST_GROUP,
+  isProvider,
+  type IngestEnvelope,
+  type Logger,
+  type Redis,
+  type RedisKeys,
+} from '@ops-cockpit/core';
+import { ProviderError } from '../providers/errors.js';
+import { backoffMs } from './backoff.js';
+import type { IngestOutcome } from './process.js';
+import type { WorkerMetrics } from '../metrics.js';
+
+export interface IngestConsumerOptions {
+  /** A connection of its own: XREADGROUP BLOCK holds it while waiting. */
+  redis: Redis;
+  keys: RedisKeys;
+  batchSize: number;
+  concurrency: number;
+  /** Pending entries idle this long are claimed: their consumer died, or their retry is due. */
+  claimIdleMs: number;
+  maxDeliveries: number;
+  process: (envelope: IngestEnvelope) => Promise<IngestOutcome>;
+  logger: Logger;
+  metrics: WorkerMetrics;
+}
+
+type Entry = [id: string, fields: string[]];
+interface RetryState {
+  failures: number;
+  nextAt: number;
+}
+
+function fieldOf(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function parseEnvelope(raw: string | undefined): IngestEnvelope | undefined {
+  if (!raw) return undefined;
+  try {
+    const env = JSON.parse(raw) as IngestEnvelope;
+    return isProvider(env.provider) && typeof env.kind === 'string' && env.body ? env : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the ingest stream through the consumer group and applies each entry; XACK only after the database
+ * commit, so an entry whose worker dies is still pending and another consumer claims it (XAUTOCLAIM).
+ * Transient failures stay pending and are retried with exponential backoff; an entry that keeps failing, or
+ * fails permanently, moves to the dead-letter stream with its reason, so nothing is silently dropped.
+ */
+export class IngestConsumer {
+  readonly name = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  #stopping = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(private readonly opts: IngestConsumerOptions) {}
+
+  async ensureGroup(): Promise<void> {
+    try {
+      // From the start of the stream: entries accepted before any worker ever ran are processed too.
+      await this.opts.redis.xgroup('CREATE', this.opts.keys.ingestStream, INGEST_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err as Error).message.includes('BUSYGROUP')) throw err;
+    }
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Stops reading; entries in progress finish (and are acknowledged) before this resolves. */
+  async close(): Promise<void> {
+    this.#stopping = true;
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { opts } = this;
+    const blockMs = Math.max(50, Math.min(1_000, Math.floor(opts.claimIdleMs / 2)));
+    let nextClaim = 0;
+    while (!this.#stopping) {
+      try {
+        await this.ensureGroup();
+        if (Date.now() >= nextClaim) {
+          await this.#claimStale();
+          nextClaim = Date.now() + blockMs;
+        }
+        const res = (await opts.redis.xreadgroup(
+          'GROUP',
+          INGEST_GROUP,
+          this.name,
+          'COUNT',
+          opts.batchSize,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          opts.keys.ingestStream,
+          '>',
+        )) as [string, Entry[]][] | null;
+        const entries = res?.[0]?.[1] ?? [];
+        if (entries.length) await this.#handleAll(entries);
+      } catch (err) {
+        if (this.#stopping) break;
+        opts.logger.warn({ err: (err as Error).message }, 'ingest loop error; retrying in 1 s');
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+
+  /** Takes over entries idle past claimIdleMs: a dead consumer's, or ones whose retry is due. */
+  async #claimStale(): Promise<void> {
+    const { opts } = this;
+    let cursor = '0-0';
+    for (let round = 0; round < 10; round++) {
+      const [next, entries, deleted] = (await opts.redis.xautoclaim(
+        opts.keys.ingestStream,
+        INGEST_GROUP,
+        this.name,
+        opts.claimIdleMs,
+        cursor,
+        'COUNT',
+        opts.batchSize,
+      )) as [string, Entry[], string[]];
+      if (deleted?.length) {
+        // Trimmed off the stream while still pending (backlog beyond INGEST_STREAM_MAXLEN): count, and ack.
+        await opts.redis.xack(opts.keys.ingestStream, INGEST_GROUP, ...deleted);
+        opts.metrics.ingestJobs.inc({ provider: 'unknown', outcome: 'trimmed' }, deleted.length);
+        opts.logger.error({ count: deleted.length }, 'pending ingest entries were trimmed before processing');
+      }
+      if (entries.length) await this.#handleAll(entries);
+      cursor = next;
+      if (cursor === '0-0') return;
+    }
+  }
+
+  async #handleAll(entries: Entry[]): Promise<void> {
+    let index = 0;
+    const lane = async () => {
+      while (index < entries.length) {
+        const entry = entries[index++]!;
+        await this.#handle(entry[0], entry[1]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, entries.length) }, lane));
+  }
+
+  async #handle(id: string, fields: string[]): Promise<void> {
+    const { opts } = this;
+    const raw = fieldOf(fields, INGEST_FIELD);
+    const envelope = parseEnvelope(raw);
+    if (!envelope) {
+      await this.#deadLetter(id, raw ?? '', 'unparseable entry', 'unknown');
+      return;
+    }
+    const retryRaw = await opts.redis.hget(opts.keys.ingestRetry, id);
+    const retry = retryRaw ? (JSON.parse(retryRaw) as RetryState) : undefined;
+    if (retry && retry.nextAt > Date.now()) return; // claimed early; stays pending until its backoff is over
+    try {
+      const outcome = await opts.process(envelope);
+      await opts.redis
+        .multi()
+        .xack(opts.keys.ingestStream, INGEST_GROUP, id)
+        .hdel(opts.keys.ingestRetry, id)
+        .exec();
+      opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome });
+      opts.metrics.ingestLag.observe(Math.max(0, (Date.now() - Date.parse(envelope.receivedAt)) / 1000));
+    } catch (err) {
+      const message = (err as Error).message;
+      const permanent = err instanceof ProviderError && !err.transient;
+      const failures = (retry?.failures ?? 0) + 1;
+      if (permanent || failures >= opts.maxDeliveries) {
+        await this.#deadLetter(id, raw!, message, envelope.provider);
+        opts.logger.warn(
+          { id, provider: envelope.provider, kind: envelope.kind, err: message, failures },
+          'ingest entry failed',
+        );
+        return;
+      }
+      const retryAfter = err instanceof ProviderError ? err.retryAfterSeconds : undefined;
+      const state: RetryState = {
+        failures,
+        nextAt: Date.now() + backoffMs(failures, opts.claimIdleMs, retryAfter),
+      };
+      await opts.redis.hset(opts.keys.ingestRetry, id, JSON.stringify(state)).catch(() => undefined);
+      opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome: 'retried' });
+      opts.logger.info(
+        { id, provider: envelope.provider, err: message, failures, retryAt: new Date(state.nextAt) },
+        'ingest entry will be retried',
+      );
+    }
+  }
+
+  async #deadLetter(id: string, raw: string, reason: string, provider: string): Promise<void> {
+    const { opts } = this;
+    await opts.redis
+      .multi()
+      .xadd(
+        opts.keys.ingestDeadLetter,
+        'MAXLEN',
+        '~',
+        100_000,
+        '*',
+        INGEST_FIELD,
+        raw,
+        'reason',
+        reason,
+        'source_id',
+        id,
+      )
+      .xack(opts.keys.ingestStream, INGEST_GROUP, id)
+      .hdel(opts.keys.ingestRetry, id)
+      .exec();
+    opts.metrics.ingestJobs.inc({ provider, outcome: 'failed' });
+  }
+}
+
+/** Entries the group has not acknowledged: delivered-but-unfinished plus not-yet-delivered (Redis 7 `lag`). */
+export async function ingestPending(redis: Redis, stream: string): Promise<number> {
+  try {
+    const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+    for (const g of groups) {
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i + 1 < g.length; i += 2) fields.set(String(g[i]), g[i + 1]);
+      if (fields.get('name') === INGEST_GROUP)
+        return Number(fields.get('pending') ?? 0) + Number(fields.get('lag') ?? 0);
+    }
+    return await redis.xlen(stream);
+  } catch (err) {
+    // No stream yet: nothing was ever accepted.
+    return (err as Error).message.includes('no such key') ? 0 : -1;
+  }
+}
