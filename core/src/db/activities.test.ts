@@ -103,6 +103,17 @@ describe('activity writes move the challenge total and the rollup by exactly the
     expect(t.meters).toBe(Number(t.live).toFixed(3));
   });
 
+  it('leaves a tombstone for a delete that overtakes its create, so the late create stays deleted', async () => {
+    const before = await totals();
+    const at = '2026-06-04T12:00:00Z';
+    expect(
+      await inTransaction(db.pool, (c) => deleteActivity(c, 'strava', 't1', new Date(at), userId)),
+    ).toEqual({ outcome: 'missing', deltaM: 0 });
+    const late = run('t1', { sourceUpdatedAt: new Date('2026-06-04T11:00:00Z') });
+    expect(await write(late)).toEqual({ outcome: 'stale', deltaM: 0 });
+    expect(await totals()).toEqual(before);
+  });
+
   it('keeps users.last_activity_at on the latest live activity, through deletes and owner changes', async () => {
     await write(run('c1', { startDate: new Date('2026-06-05T10:00:00Z') }));
     await write(run('c2', { startDate: new Date('2026-06-07T10:00:00Z') }));

@@ -179,16 +179,28 @@ export async function upsertActivity(client: PoolClient, input: ActivityInput): 
 
 /**
  * Soft-deletes an activity and takes its distance out of the totals, in the caller's transaction. A delete for
- * an activity never stored is reported `missing` (there is no row, hence no user, to keep a tombstone on).
+ * an activity not stored yet (its create is still being fetched) leaves a tombstone when the owner is known, so
+ * that create, older than the delete, is refused as stale instead of bringing the activity back.
  */
 export async function deleteActivity(
   client: PoolClient,
   provider: Provider,
   externalId: string,
   at: Date,
+  ownerUserId?: string,
 ): Promise<WriteResult> {
   const row = await lockAndRead(client, provider, externalId);
-  if (!row) return { outcome: 'missing', deltaM: 0 };
+  if (!row) {
+    if (ownerUserId) {
+      await client.query(
+        `INSERT INTO activities (user_id, provider, external_id, distance_m, start_date, start_date_local,
+                                 source_updated_at, deleted_at)
+         VALUES ($1, $2, $3, 0, $4, $4::timestamptz AT TIME ZONE 'UTC', $4, now())`,
+        [ownerUserId, provider, externalId, at],
+      );
+    }
+    return { outcome: 'missing', deltaM: 0 };
+  }
   if (row.deleted_at) return { outcome: 'unchanged', deltaM: 0 };
   if (row.source_updated_at && row.source_updated_at > at) return { outcome: 'stale', deltaM: 0 };
   await client.query(

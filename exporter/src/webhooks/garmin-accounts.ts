@@ -3,6 +3,12 @@ import type { Logger, Pool } from '@ops-cockpit/core';
 /** How often the linked-account set is re-read: a newly linked user's first pushes wait at most this long. */
 export const GARMIN_ACCOUNTS_REFRESH_MS = 30_000;
 
+/**
+ * An entry of an unknown user triggers a re-read, but no more often than this: a newly linked account is
+ * accepted at once, while junk user ids cost at most one query per interval.
+ */
+export const GARMIN_ACCOUNTS_MISS_REFRESH_MS = 2_000;
+
 export interface GarminAccounts {
   /** Whether `userId` is a linked, authorised Garmin account, from memory (no query per request). */
   has(userId: string): boolean;
@@ -10,6 +16,11 @@ export interface GarminAccounts {
   readonly loaded: boolean;
   /** Re-reads the set now; resolves false (and keeps the previous set) when Postgres fails. Never rejects. */
   refresh(): Promise<boolean>;
+  /**
+   * After a miss: waits for a re-read already under way, or starts one unless the last was less than
+   * GARMIN_ACCOUNTS_MISS_REFRESH_MS ago; then the caller looks again. Never rejects.
+   */
+  refreshAfterMiss(): Promise<void>;
   /** Stops the periodic refresh; safe to call twice. */
   close(): void;
 }
@@ -26,6 +37,7 @@ export function createGarminAccounts(opts: {
   let users = new Set<string>();
   let loaded = false;
   let running: Promise<boolean> | undefined;
+  let lastMissRefresh = 0;
 
   const load = async (): Promise<boolean> => {
     try {
@@ -57,6 +69,16 @@ export function createGarminAccounts(opts: {
       return loaded;
     },
     refresh,
+    refreshAfterMiss: async () => {
+      if (running) {
+        await running;
+        return;
+      }
+      const now = Date.now();
+      if (now - lastMissRefresh < GARMIN_ACCOUNTS_MISS_REFRESH_MS) return;
+      lastMissRefresh = now;
+      await refresh();
+    },
     close: () => clearInterval(timer),
   };
 }

@@ -187,6 +187,12 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
         throw new HttpProblem('dependency-unavailable', 'linked Garmin accounts are not loaded yet');
       }
       delivery = garminDelivery(body, garminAccounts.has, receivedAt);
+      // An account linked since the last periodic load must not be refused (Garmin does not retry a 403):
+      // re-read the set, at most once per GARMIN_ACCOUNTS_MISS_REFRESH_MS, and look again.
+      if (delivery.rejected?.count) {
+        await garminAccounts.refreshAfterMiss();
+        delivery = garminDelivery(body, garminAccounts.has, receivedAt);
+      }
     } else {
       delivery = appleDelivery(body, receivedAt);
     }

@@ -53,6 +53,16 @@ async function stravaToken(deps: ProcessDeps, account: LinkedAccount, force: boo
   return tokens.accessToken;
 }
 
+async function fetchStravaActivity(deps: ProcessDeps, account: LinkedAccount, id: number) {
+  try {
+    return await deps.strava.getActivity(await stravaToken(deps, account, false), id);
+  } catch (err) {
+    // A token revoked or rotated elsewhere: refresh once and try again before giving up.
+    if (!(err instanceof ProviderError) || err.failure !== 'unauthorized') throw err;
+    return deps.strava.getActivity(await stravaToken(deps, account, true), id);
+  }
+}
+
 async function processStrava(deps: ProcessDeps, e: StravaEvent): Promise<IngestOutcome> {
   const eventTime = new Date(e.event_time * 1000);
   if (e.object_type === 'athlete') {
@@ -62,20 +72,20 @@ async function processStrava(deps: ProcessDeps, e: StravaEvent): Promise<IngestO
     }
     return 'ignored';
   }
-  if (e.aspect_type === 'delete') {
-    return (
-      await inTransaction(deps.pool, (c) => deleteActivity(c, 'strava', String(e.object_id), eventTime))
-    ).outcome;
-  }
   const account = await findAccount(deps.pool, 'strava', String(e.owner_id));
+  if (e.aspect_type === 'delete') {
+    const id = String(e.object_id);
+    const owner = account?.userId;
+    return (await inTransaction(deps.pool, (c) => deleteActivity(c, 'strava', id, eventTime, owner))).outcome;
+  }
   if (!account) return 'skipped';
   let activity;
   try {
-    activity = await deps.strava.getActivity(await stravaToken(deps, account, false), e.object_id);
+    activity = await fetchStravaActivity(deps, account, e.object_id);
   } catch (err) {
-    // A token revoked or rotated elsewhere: refresh once and try again before giving up.
-    if (!(err instanceof ProviderError) || err.failure !== 'unauthorized') throw err;
-    activity = await deps.strava.getActivity(await stravaToken(deps, account, true), e.object_id);
+    // Gone at Strava (deleted since the event): nothing to apply, and no retry would change that.
+    if (err instanceof ProviderError && err.failure === 'not_found') return 'missing';
+    throw err;
   }
   const input = fromStrava(activity, account.userId, eventTime);
   return (await inTransaction(deps.pool, (c) => upsertActivity(c, input))).outcome;
@@ -136,8 +146,9 @@ export async function processEnvelope(deps: ProcessDeps, env: IngestEnvelope): P
     case 'apple_workout': {
       if (!(await userExists(deps.pool, env.body.userId))) return 'skipped';
       if (env.body.deleted) {
+        const { id, userId } = env.body;
         return (
-          await inTransaction(deps.pool, (c) => deleteActivity(c, 'apple_health', env.body.id, receivedAt))
+          await inTransaction(deps.pool, (c) => deleteActivity(c, 'apple_health', id, receivedAt, userId))
         ).outcome;
       }
       return write(deps, fromApple(env.body, receivedAt));
