@@ -21,3 +21,5 @@ export * from './db/activities.js';
 export * from './webhooks/standard-webhooks.js';
 export * from './heatmap.js';
 export * from './throughput.js';
+export * from './db/incidents.js';
+export * from './db/provider-health.js';

@@ -30,6 +30,14 @@ export const exporterEnvSchema = baseEnvSchema.extend({
   INGEST_STREAM_MAXLEN: intVar(1_000_000, 1_000, 100_000_000),
   CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
   THROUGHPUT_PUSH_SECONDS: intVar(5, 1, 300),
+  /** Bearer token Alertmanager presents on POST /api/alertmanager; unset refuses every notification (401). */
+  ALERTMANAGER_TOKEN: stringVar({ minLength: 8 }),
+  /** Operators allowed to act: `name:token` pairs, comma-separated. Unset means no mutation is allowed. */
+  OPS_OPERATOR_TOKENS: patternVar(
+    '',
+    /^$|^[A-Za-z0-9_.@-]{1,64}:[^,:\s]{16,}(,[A-Za-z0-9_.@-]{1,64}:[^,:\s]{16,})*$/,
+    'comma-separated name:token pairs (name 1-64 of A-Za-z0-9_.@-, token at least 16 characters)',
+  ),
 });
 
 export const workerEnvSchema = baseEnvSchema.extend({
@@ -50,6 +58,20 @@ export const workerEnvSchema = baseEnvSchema.extend({
   /** Deliveries before an entry that keeps failing goes to the dead-letter stream. */
   INGEST_MAX_DELIVERIES: intVar(5, 1, 100),
   CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
+  /** Seconds between two probes of one provider (60 in production, down to 1 for tests). */
+  PROBE_INTERVAL_SECONDS: intVar(60, 1, 3_600),
+  PROBE_TIMEOUT_MS: intVar(10_000, 100, 120_000),
+  /** The app's own Strava token for probing GET {STRAVA_API_URL}/api/v3/athlete; unset probes without one. */
+  STRAVA_PROBE_TOKEN: stringVar(),
+  /** Probe targets of Garmin and Apple Health; each provider is not probed while its URL is unset. */
+  GARMIN_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
+  APPLE_HEALTH_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
+  /** HTTP statuses a probe counts as success: codes and ranges, comma-separated. */
+  PROBE_EXPECTED_STATUSES: patternVar(
+    '200-299',
+    /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/,
+    'codes or ranges like 200-299,304',
+  ),
 });
 
 export const simulatorEnvSchema = z.object({
