@@ -74,6 +74,12 @@ describe('config errors name the variable and why', () => {
     expect(redisLine).not.toContain('pw@');
   });
 
+  it('never echoes operator tokens in the message', () => {
+    const [line] = problemsOf({ OPS_OPERATOR_TOKENS: 'alice:short-secret' });
+    expect(line).toMatch(/^OPS_OPERATOR_TOKENS: expected comma-separated name:token pairs/);
+    expect(line).not.toContain('short-secret');
+  });
+
   it('reports every bad variable, one line each', () => {
     expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'y' })).toHaveLength(2);
   });

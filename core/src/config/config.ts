@@ -37,6 +37,7 @@ export const exporterEnvSchema = baseEnvSchema.extend({
     '',
     /^$|^[A-Za-z0-9_.@-]{1,64}:[^,:\s]{16,}(,[A-Za-z0-9_.@-]{1,64}:[^,:\s]{16,})*$/,
     'comma-separated name:token pairs (name 1-64 of A-Za-z0-9_.@-, token at least 16 characters)',
+    { secret: true },
   ),
 });
 

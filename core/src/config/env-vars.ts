@@ -105,7 +105,12 @@ export function urlVar(
     });
 }
 
-export function patternVar(def: string, pattern: RegExp, description: string) {
+export function patternVar(
+  def: string,
+  pattern: RegExp,
+  description: string,
+  opts: { secret?: boolean } = {},
+) {
   return z
     .string()
     .optional()
@@ -113,7 +118,8 @@ export function patternVar(def: string, pattern: RegExp, description: string) {
       if (unset(raw)) return def;
       const text = raw.trim();
       if (pattern.test(text)) return text;
-      ctx.addIssue({ code: 'custom', message: `expected ${description}, got ${shown(raw)}` });
+      const got = opts.secret ? `a value that does not match (hidden: it holds secrets)` : shown(raw);
+      ctx.addIssue({ code: 'custom', message: `expected ${description}, got ${got}` });
       return z.NEVER;
     });
 }
