@@ -8,7 +8,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const env = process.env;
+// DEMO (default true) runs the simulator and points every provider at it; DEMO=false runs nothing fake.
+const demo = !/^(false|0)$/i.test(process.env.DEMO ?? '');
+const simulatorUrl = `http://127.0.0.1:${process.env.SIMULATOR_PORT || 9400}`;
+/** Settings demo mode fills in when unset, so the simulator's traffic is accepted and its API is used. */
+const demoDefaults = {
+  STRAVA_API_URL: simulatorUrl,
+  EXPORTER_URL: `http://127.0.0.1:${process.env.PORT || 8080}`,
+  // A fixed, public demo secret: Apple Health traffic from the simulator is signed with it.
+  APPLE_HEALTH_WEBHOOK_SECRET: `whsec_${Buffer.from('ops-cockpit-demo-apple-secret').toString('base64')}`,
+};
+const env = demo ? { ...demoDefaults, ...process.env } : process.env;
 const host = (h) => (!h || h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
 
 /** @type {{ name: string; script: string; url: string; probe: string; paths: string }[]} */
@@ -34,7 +44,7 @@ const services = [
     probe: '/healthz',
     paths: '/healthz',
   },
-].filter((s) => existsSync(path.join(root, s.script)));
+].filter((s) => existsSync(path.join(root, s.script)) && (demo || s.name !== 'simulator'));
 
 const width = Math.max(...services.map((s) => s.name.length));
 let stopping = false;

@@ -116,3 +116,4 @@ export async function waitFor<T>(
   }
 }
 export * from './process.js';
+export * from './redis-server.js';

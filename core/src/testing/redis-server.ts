@@ -1,0 +1,77 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Secret } from '../secret.js';
+import { freePort } from './process.js';
+
+export interface PrivateRedis {
+  port: number;
+  url: Secret;
+  /** SHUTDOWN: the server is gone (what a test of "Redis stopped" needs). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data directory; the append-only file brings the data back. */
+  start(): Promise<void>;
+  /** Stops it and removes its directory; safe to call twice. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A Redis server of a test's own on a free loopback port (destructive tests never stop the machine's shared
+ * one). Append-only with fsync on every write, so a stop and start keeps everything acknowledged.
+ */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'ops-redis-'));
+  const args = [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--daemonize',
+    'no',
+    '--logfile',
+    path.join(dir, 'redis.log'),
+  ];
+  const cli = (...cmd: string[]) => spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...cmd]);
+  const up = async () => {
+    spawn('redis-server', args, { stdio: 'ignore', detached: true }).unref();
+    for (let i = 0; i < 100; i++) {
+      if (cli('PING').stdout?.toString().trim() === 'PONG') return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`private redis on port ${port} did not answer`);
+  };
+  const down = async () => {
+    cli('SHUTDOWN', 'NOSAVE');
+    for (
+      let i = 0;
+      i < 100 && cli('PING').status === 0 && cli('PING').stdout?.toString().trim() === 'PONG';
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await up();
+  let destroyed = false;
+  return {
+    port,
+    url: new Secret(`redis://127.0.0.1:${port}`),
+    stop: down,
+    start: up,
+    async destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      await down();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
