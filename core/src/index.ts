@@ -23,3 +23,5 @@ export * from './heatmap.js';
 export * from './throughput.js';
 export * from './db/incidents.js';
 export * from './db/provider-health.js';
+export * from './calm-score.js';
+export * from './db/provider-health-logs.js';

@@ -8,8 +8,13 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { opsReadRoutes } from './routes/ops.js';
+import { providerHealthRoutes } from './routes/provider-health.js';
 import { throughputStreamRoutes } from './routes/throughput-stream.js';
 import type { OpsData } from './ops-data.js';
+import { alertmanagerRoutes } from './routes/alertmanager.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { statusRoutes } from './routes/status.js';
+import type { IncidentsDeps } from './incidents/deps.js';
 
 /** Everything the app talks to, passed in so tests build it against their own Postgres, Redis and registry. */
 export interface AppDeps {
@@ -19,6 +24,7 @@ export interface AppDeps {
   checkDependencies: () => Promise<DependencyStatus[]>;
   ops: OpsData;
   throughputPushSeconds: number;
+  incidents: IncidentsDeps;
 }
 
 /** The express app plus what a graceful shutdown must end (long-lived SSE streams). */
@@ -68,6 +74,10 @@ export function createApp(deps: AppDeps): OpsApp {
   app.use(metricsRoutes(deps.registry));
   app.use(openapiRoutes());
   app.use(opsReadRoutes(deps.ops));
+  app.use(providerHealthRoutes(deps.ops));
+  app.use(alertmanagerRoutes({ store: deps.incidents.store, token: deps.incidents.alertmanagerToken }));
+  app.use(incidentRoutes({ store: deps.incidents.store, operators: deps.incidents.operators }));
+  app.use(statusRoutes(deps.incidents.readCalm));
   const streams = throughputStreamRoutes(deps.ops, deps.logger, { pushSeconds: deps.throughputPushSeconds });
   app.use(streams.router);
 

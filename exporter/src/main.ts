@@ -27,6 +27,8 @@ import { createWebhookHandler } from './webhooks/handler.js';
 import { createGarminAccounts, GARMIN_ACCOUNTS_REFRESH_MS } from './webhooks/garmin-accounts.js';
 import { createOpsData } from './ops-data.js';
 import { registerOpsGauges } from './ops-metrics.js';
+import { createIncidentsDeps } from './incidents/deps.js';
+import { registerCalmGauges } from './incidents/gauges.js';
 
 function optionalSecret(value: string | undefined): Secret | undefined {
   return value === undefined ? undefined : new Secret(value);
@@ -59,6 +61,15 @@ async function main(): Promise<void> {
   const keys = createRedisKeys(conn.redisPrefix);
   const ops = createOpsData({ pool, redis, keys, goalMiles: env.CHALLENGE_GOAL_MILES });
   registerOpsGauges(registry, ops, env.CHALLENGE_GOAL_MILES, logger);
+  const incidents = createIncidentsDeps({
+    pool,
+    alertmanagerToken: optionalSecret(env.ALERTMANAGER_TOKEN),
+    operatorTokens: new Secret(env.OPS_OPERATOR_TOKENS),
+  });
+  registerCalmGauges(registry, incidents.readCalm, logger);
+  if (incidents.alertmanagerToken === undefined) {
+    logger.warn('ALERTMANAGER_TOKEN is not set: every Alertmanager notification is refused (401)');
+  }
   const { app, closeStreams } = createApp({
     logger,
     registry,
@@ -66,6 +77,7 @@ async function main(): Promise<void> {
     checkDependencies: check,
     ops,
     throughputPushSeconds: env.THROUGHPUT_PUSH_SECONDS,
+    incidents,
   });
   shutdown.add('sse-streams', 'intake', closeStreams);
 

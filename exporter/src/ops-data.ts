@@ -7,9 +7,11 @@ import {
   epochBucket,
   heatmapFromCells,
   minuteRange,
+  providerHealth,
   type HeatmapCell,
   type HeatmapMatrix,
   type Pool,
+  type ProviderHealth,
   type ProviderCounts,
   type Redis,
   type RedisKeys,
@@ -25,6 +27,8 @@ export interface OpsData {
   eventsPerSecond(
     nowMs?: number,
   ): Promise<{ at: string; eventsPerSecond: number; byProvider: ProviderCounts }>;
+  /** Probe success rate and latency of every provider over the last `windowSeconds`. */
+  providerHealth(windowSeconds: number): Promise<ProviderHealth[]>;
 }
 
 /** Heatmap answers may be this stale (issue: at most 60 s). */
@@ -51,6 +55,8 @@ export function createOpsData(deps: {
   }
 
   return {
+    providerHealth: (windowSeconds) => providerHealth(pool, windowSeconds),
+
     async challenge() {
       const { rows } = await pool.query<{ total_miles: string }>(
         'SELECT total_miles::text FROM global_stats WHERE id = 1',

@@ -19,6 +19,8 @@ import { createOpsData } from '../src/ops-data.js';
 import { registerOpsGauges } from '../src/ops-metrics.js';
 import { createWebhookHandler, type WebhookHandler, type WebhookSettings } from '../src/webhooks/handler.js';
 import { createGarminAccounts, type GarminAccounts } from '../src/webhooks/garmin-accounts.js';
+import { createIncidentsDeps } from '../src/incidents/deps.js';
+import { registerCalmGauges } from '../src/incidents/gauges.js';
 
 export interface RunningApp {
   url: string;
@@ -40,6 +42,10 @@ export async function startApp(deps: {
   throughputPushSeconds?: number;
   /** Webhook settings (default: no Strava token, any subscription, no Apple secret) and test clock. */
   webhooks?: Partial<WebhookSettings> & { now?: () => number; counterFlushMs?: number };
+  /** ALERTMANAGER_TOKEN (default none: every notification refused). */
+  alertmanagerToken?: string;
+  /** OPS_OPERATOR_TOKENS, `name:token,...` (default none). */
+  operatorTokens?: string;
 }): Promise<RunningApp> {
   const check = () => checkDependencies(deps, 1_000);
   const registry = createRegistry({ service: 'exporter', version: 'test' });
@@ -48,6 +54,12 @@ export async function startApp(deps: {
   const keys = createRedisKeys(deps.prefix ?? 'ops_t_harness');
   const ops = createOpsData({ pool: deps.pool, redis: deps.redis, keys, goalMiles });
   registerOpsGauges(registry, ops, goalMiles, silentLogger);
+  const incidents = createIncidentsDeps({
+    pool: deps.pool,
+    alertmanagerToken: deps.alertmanagerToken === undefined ? undefined : new Secret(deps.alertmanagerToken),
+    operatorTokens: new Secret(deps.operatorTokens ?? ''),
+  });
+  registerCalmGauges(registry, incidents.readCalm, silentLogger);
   const { app, closeStreams } = createApp({
     logger: silentLogger,
     registry,
@@ -55,6 +67,7 @@ export async function startApp(deps: {
     checkDependencies: check,
     ops,
     throughputPushSeconds: deps.throughputPushSeconds ?? 5,
+    incidents,
   });
   const garminAccounts = createGarminAccounts({ pool: deps.pool, logger: silentLogger, refreshMs: 30_000 });
   await garminAccounts.refresh();

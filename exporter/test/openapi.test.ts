@@ -7,6 +7,7 @@ import { createApp } from '../src/app.js';
 import { createExporterMetrics } from '../src/metrics.js';
 import { OPENAPI_PATH } from '../src/routes/openapi.js';
 import type { OpsData } from '../src/ops-data.js';
+import type { IncidentsDeps } from '../src/incidents/deps.js';
 import { WEBHOOK_ROUTES, webhookMethods } from '../src/webhooks/handler.js';
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -40,6 +41,7 @@ describe('OpenAPI document', () => {
       checkDependencies: check,
       ops: {} as OpsData, // routes are only listed, never called
       throughputPushSeconds: 5,
+      incidents: {} as IncidentsDeps, // likewise
     });
     const doc = parse(readFileSync(OPENAPI_PATH, 'utf8')) as {
       paths: Record<string, Record<string, unknown>>;

@@ -1,0 +1,28 @@
+import type { Pool, Secret } from '@ops-cockpit/core';
+import { parseOperatorTokens, type OperatorTokens } from '../auth/operators.js';
+import { createCalmReader, type CalmReader } from './calm.js';
+import { createIncidentStore, type IncidentStore } from './store.js';
+
+/** What the incident, Alertmanager and status routes need. */
+export interface IncidentsDeps {
+  store: IncidentStore;
+  readCalm: CalmReader;
+  /** ALERTMANAGER_TOKEN; unset refuses every notification (401). */
+  alertmanagerToken: Secret | undefined;
+  operators: OperatorTokens;
+}
+
+/** Wires them from settings: OPS_OPERATOR_TOKENS as validated by config.ts ('' for none). */
+export function createIncidentsDeps(opts: {
+  pool: Pool;
+  alertmanagerToken: Secret | undefined;
+  operatorTokens: Secret;
+}): IncidentsDeps {
+  const store = createIncidentStore(opts.pool);
+  return {
+    store,
+    readCalm: createCalmReader({ pool: opts.pool, store }),
+    alertmanagerToken: opts.alertmanagerToken,
+    operators: parseOperatorTokens(opts.operatorTokens.reveal()),
+  };
+}

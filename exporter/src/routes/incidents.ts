@@ -1,0 +1,79 @@
+import { Router, type Request } from 'express';
+import { HttpProblem } from '../problem.js';
+import type { OperatorTokens } from '../auth/operators.js';
+import { INCIDENT_STATES, type IncidentState, type IncidentStore } from '../incidents/store.js';
+import { intQuery } from './ops.js';
+import { unauthorized } from '../auth/unauthorized.js';
+
+/** Grafana's data proxy sends the signed-in user here (GF_DATAPROXY_SEND_USER_HEADER). */
+export const GRAFANA_USER_HEADER = 'X-Grafana-User';
+
+const GRAFANA_USER = /^[^\p{Cc}]{1,256}$/u;
+
+function stateQuery(req: Request): IncidentState {
+  const raw = req.query.state;
+  if (raw === undefined) return 'open';
+  if (typeof raw === 'string' && (INCIDENT_STATES as readonly string[]).includes(raw)) {
+    return raw as IncidentState;
+  }
+  throw new HttpProblem('bad-request', `state must be one of ${INCIDENT_STATES.join(', ')}`, {
+    errors: [
+      {
+        field: 'state',
+        message: `expected one of ${INCIDENT_STATES.join(', ')}, got ${JSON.stringify(raw)}`,
+      },
+    ],
+  });
+}
+
+function incidentId(raw: string | undefined): number {
+  const id = Number(raw);
+  if (!/^\d{1,16}$/.test(raw ?? '') || id < 1 || !Number.isSafeInteger(id)) {
+    throw new HttpProblem('bad-request', 'id must be a positive integer', {
+      errors: [{ field: 'id', message: `expected a positive integer, got ${JSON.stringify(raw)}` }],
+    });
+  }
+  return id;
+}
+
+/**
+ * Who acknowledges: the operator whose token the request carries, or the Grafana user when Grafana's proxy
+ * forwarded it. The header alone is never trusted: anyone can send it, only operators hold a token.
+ */
+function actor(req: Request, operators: OperatorTokens): string {
+  const res = req.res!;
+  if (req.get('authorization') === undefined) throw unauthorized(res, 'an operator bearer token is required');
+  const operator = operators.authenticate(req.get('authorization'));
+  if (operator === undefined) throw unauthorized(res, 'the bearer token is not an operator token');
+  const grafanaUser = req.get(GRAFANA_USER_HEADER);
+  if (grafanaUser === undefined) return operator;
+  if (!GRAFANA_USER.test(grafanaUser)) {
+    throw new HttpProblem('bad-request', `${GRAFANA_USER_HEADER} must be 1-256 printable characters`, {
+      errors: [
+        { field: GRAFANA_USER_HEADER, message: 'expected 1-256 characters without control characters' },
+      ],
+    });
+  }
+  return grafanaUser;
+}
+
+export function incidentRoutes(deps: { store: IncidentStore; operators: OperatorTokens }): Router {
+  const router = Router();
+
+  router.get('/api/ops/incidents', async (req, res) => {
+    const state = stateQuery(req);
+    const limit = intQuery(req, 'limit', 100, 1, 1000);
+    res.json({ incidents: await deps.store.list(state, limit) });
+  });
+
+  router.post('/api/ops/incidents/:id/acknowledge', async (req, res) => {
+    // Authentication first: an unauthenticated caller learns nothing, not even whether the id exists.
+    const by = actor(req, deps.operators);
+    const id = incidentId(req.params.id);
+    const incident = await deps.store.acknowledge(id, by);
+    if (incident === null) throw new HttpProblem('not-found', `no incident ${id}`);
+    res.json(incident);
+  });
+
+  return router;
+}

@@ -1,0 +1,140 @@
+import { insertProbeLog, type ProbeLog, type Provider } from '@ops-cockpit/core';
+import {
+  createTestDatabase,
+  createTestRedis,
+  type TestDatabase,
+  type TestRedis,
+} from '@ops-cockpit/core/testing';
+import { windowSeconds } from '../src/routes/provider-health.js';
+import { startApp, type RunningApp } from './harness.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+let db: TestDatabase;
+let t: TestRedis;
+let app: RunningApp;
+
+beforeAll(async () => {
+  db = await createTestDatabase('phealth');
+  t = await createTestRedis('phealth');
+  app = await startApp({ pool: db.pool, redis: t.redis, prefix: t.prefix });
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.close();
+  await db?.drop();
+});
+
+const get = async (path: string) => {
+  const res = await fetch(`${app.url}${path}`);
+  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Json };
+};
+
+describe('window', () => {
+  it.each([
+    ['1m', 60],
+    ['90m', 5_400],
+    ['1h', 3_600],
+    ['24h', 86_400],
+    ['1440m', 86_400],
+  ])('%s is %i s', (text, seconds) => expect(windowSeconds(text)).toBe(seconds));
+
+  it.each(['0m', '25h', '1441m', '1d', '1.5h', '01h', 'h', '', '60', '-1h'])('%j is refused', (text) =>
+    expect(windowSeconds(text)).toBeUndefined(),
+  );
+});
+
+/** What the endpoint should say of `logs` over the last `seconds`, computed here from the rows themselves. */
+function expected(logs: ProbeLog[], provider: Provider, seconds: number) {
+  const mine = logs.filter((l) => l.provider === provider).sort((a, b) => +b.at - +a.at);
+  const inWindow = mine.filter((l) => +l.at > Date.now() - seconds * 1000);
+  const ok = inWindow.filter((l) => l.status === 'success');
+  const last3 = mine.slice(0, 3);
+  return {
+    provider,
+    successRate: inWindow.length ? (ok.length / inWindow.length) * 100 : null,
+    avgLatencyMs: ok.length
+      ? Math.round((ok.reduce((s, l) => s + l.latencyMs!, 0) / ok.length) * 10) / 10
+      : null,
+    samples: inWindow.length,
+    lastStatus: mine[0]?.status ?? null,
+    lastCheckedAt: mine[0]?.at.toISOString() ?? null,
+    up: !(last3.length === 3 && last3.every((l) => l.status === 'error')),
+  };
+}
+
+describe('GET /api/ops/provider-health', () => {
+  const logs: ProbeLog[] = [];
+  const minutesAgo = (m: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - m * 60_000);
+
+  beforeAll(async () => {
+    // Strava: mostly fine over the hour, older probes beyond it; Garmin: its last three failed.
+    for (let m = 1; m <= 170; m += 3) {
+      const failed = m % 7 === 0;
+      logs.push({
+        provider: 'strava',
+        status: failed ? 'error' : 'success',
+        latencyMs: failed ? null : 100 + ((m * 37) % 400),
+        httpStatus: failed ? 503 : 200,
+        errorReason: failed ? 'http_5xx' : null,
+        at: minutesAgo(m),
+      });
+    }
+    for (const [m, ok] of [
+      [50, true],
+      [4, false],
+      [3, false],
+      [2, false],
+    ] as const) {
+      logs.push({
+        provider: 'garmin',
+        status: ok ? 'success' : 'error',
+        latencyMs: ok ? 250 : null,
+        httpStatus: ok ? 200 : null,
+        errorReason: ok ? null : 'timeout',
+        at: minutesAgo(m),
+      });
+    }
+    for (const log of logs) await insertProbeLog(db.pool, log);
+  });
+
+  it.each([
+    ['1h', 3_600],
+    ['90m', 5_400],
+    ['24h', 86_400],
+    ['5m', 300],
+  ])('equals what the logged rows say over window=%s', async (window, seconds) => {
+    const { status, body } = await get(`/api/ops/provider-health?window=${window}`);
+    expect(status).toBe(200);
+    expect(body.window).toBe(window);
+    expect(body.providers.map((p: Json) => p.provider)).toEqual(['strava', 'garmin', 'apple_health']);
+    for (const [i, provider] of (['strava', 'garmin', 'apple_health'] as const).entries()) {
+      const { p95LatencyMs, ...rest } = body.providers[i];
+      expect(rest).toEqual(expected(logs, provider, seconds));
+      if (rest.avgLatencyMs === null) expect(p95LatencyMs).toBeNull();
+      else expect(p95LatencyMs).toBeGreaterThanOrEqual(rest.avgLatencyMs);
+    }
+    // Garmin is down (its last three probes failed); Apple Health is not probed: no samples, not down.
+    expect(body.providers[1].up).toBe(false);
+    expect(body.providers[2]).toMatchObject({ samples: 0, successRate: null, up: true });
+  });
+
+  it('defaults to the last hour', async () => {
+    const { body } = await get('/api/ops/provider-health');
+    expect(body.window).toBe('1h');
+    expect(body.providers[0]).toEqual((await get('/api/ops/provider-health?window=1h')).body.providers[0]);
+  });
+
+  it.each(['0m', '25h', '1d', 'abc', ''])('window=%j → 400 problem naming window', async (window) => {
+    const { status, type, body } = await get(`/api/ops/provider-health?window=${window}`);
+    expect(status).toBe(400);
+    expect(type).toMatch(/^application\/problem\+json/);
+    expect(body.type).toBe('https://ops-cockpit.dev/problems/bad-request');
+    expect(body.errors).toEqual([{ field: 'window', message: expect.stringContaining('1m to 24h') }]);
+  });
+
+  it('refuses a repeated window parameter', async () => {
+    expect((await get('/api/ops/provider-health?window=1h&window=2h')).status).toBe(400);
+  });
+});
