@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mintAccessToken } from '../simulator/dist/tokens.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // DEMO (default true) runs the simulator and points every provider at it; DEMO=false runs nothing fake.
@@ -15,6 +16,8 @@ const simulatorUrl = `http://127.0.0.1:${process.env.SIMULATOR_PORT || 9400}`;
 const demoDefaults = {
   STRAVA_API_URL: simulatorUrl,
   EXPORTER_URL: `http://127.0.0.1:${process.env.PORT || 8080}`,
+  // The "app token" the worker probes Strava's /api/v3/athlete with: one the simulator accepts until 2100.
+  STRAVA_PROBE_TOKEN: mintAccessToken({ athleteId: 1001, issuedAtMs: Date.now(), expiresAt: 4_102_444_800 }),
   // A fixed, public demo secret: Apple Health traffic from the simulator is signed with it.
   APPLE_HEALTH_WEBHOOK_SECRET: `whsec_${Buffer.from('ops-cockpit-demo-apple-secret').toString('base64')}`,
 };

@@ -29,7 +29,12 @@ import { StravaClient } from './providers/strava-client.js';
 import { createMetricsServer } from './metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
 import { startQueueWorkers } from './queue-workers.js';
-import { ensureHousekeepingSchedules } from './schedules.js';
+import { ensureHousekeepingSchedules, ensureProbeSchedules } from './schedules.js';
+import { parseExpectedStatuses } from './probes/expected-statuses.js';
+import { probeJobHandler } from './probes/job.js';
+import { probeKeys } from './probes/keys.js';
+import { createProbeRunner } from './probes/runner.js';
+import { probeTargetsFrom } from './probes/targets.js';
 import type { QueueHandlers } from './handlers.js';
 
 async function main(): Promise<void> {
@@ -71,8 +76,21 @@ async function main(): Promise<void> {
     ingestPending: () => ingestPending(redis, keys.ingestStream),
   });
 
+  const probeTargets = probeTargetsFrom(env);
+  const probes = createProbeRunner({
+    pool,
+    redis,
+    keys: probeKeys(keys),
+    targets: probeTargets,
+    expected: parseExpectedStatuses(env.PROBE_EXPECTED_STATUSES),
+    timeoutMs: env.PROBE_TIMEOUT_MS,
+    intervalMs: env.PROBE_INTERVAL_SECONDS * 1000,
+    metrics,
+    logger,
+  });
+
   const handlers: QueueHandlers = {
-    probe: {},
+    probe: { probe: probeJobHandler(probes) },
     nudge: {},
     housekeeping: {
       'prune-probe-logs': async ({ olderThanDays }) => ({
@@ -97,6 +115,18 @@ async function main(): Promise<void> {
   });
   shutdown.add('queue-workers', 'intake', () => queueWorkers.close(shutdownMs - 1_000));
   await ensureHousekeepingSchedules(queues.get('housekeeping')!);
+  await ensureProbeSchedules(
+    queues.get('probe')!,
+    probeTargets.map((t) => t.provider),
+    env.PROBE_INTERVAL_SECONDS,
+  );
+  logger.info(
+    {
+      probes: probeTargets.map((t) => ({ provider: t.provider, url: t.url.origin + t.url.pathname })),
+      intervalSeconds: env.PROBE_INTERVAL_SECONDS,
+    },
+    'provider probes scheduled',
+  );
 
   const strava = new StravaClient({
     baseUrl: env.STRAVA_API_URL as string,

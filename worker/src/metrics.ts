@@ -17,6 +17,11 @@ export interface WorkerMetrics {
   ingestJobs: Counter<'provider' | 'outcome'>;
   ingestLag: Histogram;
   challengeDrift: Gauge;
+  probeSuccess: Gauge<'provider'>;
+  probePhaseSeconds: Gauge<'provider' | 'phase'>;
+  probeDuration: Histogram<'provider'>;
+  probes: Counter<'provider' | 'result' | 'reason'>;
+  probeSkips: Counter<'provider' | 'cause'>;
 }
 
 export function createWorkerMetrics(
@@ -77,6 +82,37 @@ export function createWorkerMetrics(
     challengeDrift: new Gauge({
       name: 'ops_challenge_drift_miles',
       help: 'Stored challenge total minus the recomputed sum of live activities at the last hourly check (corrected then).',
+      registers,
+    }),
+    probeSuccess: new Gauge({
+      name: 'ops_provider_probe_success',
+      help: 'Whether the last probe of the provider succeeded (1) or failed (0).',
+      labelNames: ['provider'],
+      registers,
+    }),
+    probePhaseSeconds: new Gauge({
+      name: 'ops_provider_probe_duration_seconds',
+      help: 'Phases of the last probe of the provider: dns, connect, tls and ttfb stack up; total spans the whole probe.',
+      labelNames: ['provider', 'phase'],
+      registers,
+    }),
+    probeDuration: new Histogram({
+      name: 'ops_provider_probe_request_duration_seconds',
+      help: 'Total duration of provider probes, failed ones included (a timeout counts its full wait).',
+      labelNames: ['provider'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    probes: new Counter({
+      name: 'ops_provider_probes_total',
+      help: 'Provider probes run, by result (success, error) and failure reason (none on success).',
+      labelNames: ['provider', 'result', 'reason'],
+      registers,
+    }),
+    probeSkips: new Counter({
+      name: 'ops_provider_probe_skips_total',
+      help: 'Scheduled probes not run, by cause: in_flight (one still running), retry_after (the provider asked to wait), stale (its slot had passed).',
+      labelNames: ['provider', 'cause'],
       registers,
     }),
   };

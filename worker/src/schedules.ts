@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { Provider } from '@ops-cockpit/core';
 
 /** Probe rows are kept this long (issue: 7 days). */
 export const PROBE_LOG_RETENTION_DAYS = 7;
@@ -26,4 +27,38 @@ export async function ensureHousekeepingSchedules(housekeeping: Queue): Promise<
     data: {},
     opts: JOB_OPTS,
   });
+}
+
+/** Scheduler id of a provider's probe: one per provider, whoever upserts it. */
+export const probeSchedulerId = (provider: Provider) => `probe:${provider}`;
+
+/**
+ * One probe job per provider every `intervalSeconds`, through BullMQ job schedulers: the scheduler emits a single
+ * job per slot, so any number of replicas yields one probe per interval, and upserting by id on every start
+ * replaces the schedule (a changed interval included) instead of adding one. Probe schedulers of providers no
+ * longer configured are removed, so turning a provider off stops its probes.
+ */
+export async function ensureProbeSchedules(
+  probe: Queue,
+  providers: readonly Provider[],
+  intervalSeconds: number,
+): Promise<void> {
+  for (const provider of providers) {
+    await probe.upsertJobScheduler(
+      probeSchedulerId(provider),
+      { every: intervalSeconds * 1000 },
+      {
+        name: 'probe',
+        data: { provider },
+        // A failed probe is a row, not a failed job: nothing to retry. Keep a short history for inspection.
+        opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 },
+      },
+    );
+  }
+  const wanted = new Set(providers.map(probeSchedulerId));
+  for (const scheduler of await probe.getJobSchedulers()) {
+    if (scheduler.key.startsWith('probe:') && !wanted.has(scheduler.key)) {
+      await probe.removeJobScheduler(scheduler.key);
+    }
+  }
 }

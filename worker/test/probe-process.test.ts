@@ -1,0 +1,111 @@
+import { dropDatabase } from '@ops-cockpit/core';
+import {
+  createTestRedis,
+  databaseUrlFor,
+  freePort,
+  spawnService,
+  uniqueName,
+  type ServiceProcess,
+  type TestRedis,
+} from '@ops-cockpit/core/testing';
+import pg from 'pg';
+import { startSimulator, type RunningSimulator } from '../../simulator/test/helpers.js';
+
+let redis: TestRedis;
+let sim: RunningSimulator;
+const dbUrl = databaseUrlFor(uniqueName('probeproc'));
+const running: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  redis = await createTestRedis('probeproc');
+  sim = await startSimulator();
+});
+afterAll(async () => {
+  await Promise.all(running.map((svc) => svc.stop('SIGKILL')));
+  await sim?.close();
+  await redis?.close();
+  await dropDatabase(dbUrl);
+});
+
+it('two worker processes probe each configured provider once per interval', async () => {
+  const token = sim.world.issueToken(sim.world.roster[0]!.stravaAthleteId, Date.now()).accessToken;
+  const ports = [await freePort(), await freePort()];
+  const closedPort = await freePort();
+  const env = (port: number) => ({
+    DATABASE_URL: dbUrl.reveal(),
+    REDIS_PREFIX: redis.prefix,
+    WORKER_METRICS_PORT: String(port),
+    PROBE_INTERVAL_SECONDS: '1',
+    PROBE_TIMEOUT_MS: '500',
+    STRAVA_API_URL: sim.url,
+    STRAVA_PROBE_TOKEN: token,
+    // Nothing listens there: every Garmin probe is a connect failure.
+    GARMIN_PROBE_URL: `http://127.0.0.1:${closedPort}/ping`,
+  });
+  // The first creates the database; the second starts once it exists.
+  running.push(spawnService('worker', env(ports[0]!)));
+  await running[0]!.waitForLog('worker running');
+  running.push(spawnService('worker', env(ports[1]!)));
+  await running[1]!.waitForLog('worker running');
+  const started = Date.now();
+  await new Promise((r) => setTimeout(r, 4_000));
+  await Promise.all(running.map((svc) => svc.stop('SIGTERM')));
+  const elapsed = (Date.now() - started) / 1000;
+
+  const schedulers = await redis.redis.zrange(`${redis.prefix}:bull:probe:repeat`, '0', '-1');
+  expect(schedulers.sort()).toEqual(['probe:garmin', 'probe:strava']);
+
+  const client = new pg.Client({ connectionString: dbUrl.reveal() });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ provider: string; n: number; reasons: string[]; gap: number }>(
+      `SELECT provider, count(*)::int AS n, array_agg(DISTINCT coalesce(error_reason, 'none')) AS reasons,
+              (extract(epoch FROM min(gap)) * 1000)::int AS gap
+         FROM (SELECT provider, error_reason,
+                      "timestamp" - lag("timestamp") OVER (PARTITION BY provider ORDER BY "timestamp") AS gap
+                 FROM provider_health_logs) g
+        GROUP BY provider ORDER BY provider`,
+    );
+    expect(rows.map((r) => [r.provider, r.reasons])).toEqual([
+      ['garmin', ['connect']],
+      ['strava', ['none']],
+    ]);
+    for (const row of rows) {
+      // From the first worker's start to the last one's stop: about one per second, never two in one interval.
+      expect(row.n).toBeGreaterThanOrEqual(Math.floor(elapsed));
+      expect(row.n).toBeLessThanOrEqual(Math.ceil(elapsed) + 3);
+      expect(row.gap).toBeGreaterThan(500);
+    }
+  } finally {
+    await client.end();
+  }
+});
+
+it('exports the last probe of each provider on /metrics', async () => {
+  const port = await freePort();
+  const token = sim.world.issueToken(sim.world.roster[0]!.stravaAthleteId, Date.now()).accessToken;
+  const svc = spawnService('worker', {
+    DATABASE_URL: dbUrl.reveal(),
+    REDIS_PREFIX: redis.prefix,
+    WORKER_METRICS_PORT: String(port),
+    PROBE_INTERVAL_SECONDS: '1',
+    STRAVA_API_URL: sim.url,
+    STRAVA_PROBE_TOKEN: token,
+  });
+  running.push(svc);
+  await svc.waitForLog('provider probes scheduled');
+  let text = '';
+  for (let i = 0; i < 50 && !/^ops_provider_probe_success\{provider="strava"\} 1$/m.test(text); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  }
+  expect(text).toMatch(/^ops_provider_probe_success\{provider="strava"\} 1$/m);
+  expect(text).toMatch(/^ops_provider_probe_duration_seconds\{provider="strava",phase="ttfb"\} [\d.e-]+$/m);
+  expect(text).toMatch(
+    /^ops_provider_probes_total\{provider="strava",result="success",reason="none"\} \d+$/m,
+  );
+  expect(text).toMatch(/^ops_provider_probe_request_duration_seconds_count\{provider="strava"\} \d+$/m);
+  // The restart dropped Garmin's schedule along with its setting.
+  expect(await redis.redis.zrange(`${redis.prefix}:bull:probe:repeat`, '0', '-1')).toEqual(['probe:strava']);
+  expect(await svc.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+});
