@@ -12,6 +12,12 @@ export const baseEnvSchema = z.object({
   REDIS_URL: urlVar('redis://127.0.0.1:6379', ['redis:', 'rediss:'], { secret: true }),
   REDIS_PREFIX: patternVar('ops', /^[A-Za-z0-9_\-:.]{1,64}$/, "1-64 letters, digits or '_-:.'"),
   SHUTDOWN_TIMEOUT_SECONDS: intVar(10, 1, 300),
+  /** Spike Lab: off unless true; while off, chaos mutations answer 403 and no fault is ever applied. */
+  CHAOS_ENABLED: boolVar(false),
+  /** Most faults active at once. */
+  CHAOS_MAX_ACTIVE: intVar(4, 1, 16),
+  /** Safety-net re-read of the chaos flags, besides pub/sub notifications. */
+  CHAOS_REFRESH_MS: intVar(5_000, 100, 60_000),
 });
 
 const HOST_PATTERN = /^[A-Za-z0-9.:\-[\]]{1,255}$/;
@@ -39,6 +45,8 @@ export const exporterEnvSchema = baseEnvSchema.extend({
     'comma-separated name:token pairs (name 1-64 of A-Za-z0-9_.@-, token at least 16 characters)',
     { secret: true },
   ),
+  /** A user nudged within this many hours is not nudged again (409). */
+  NUDGE_COOLDOWN_HOURS: numberVar(24, 0, 24 * 365),
 });
 
 export const workerEnvSchema = baseEnvSchema.extend({
@@ -73,6 +81,16 @@ export const workerEnvSchema = baseEnvSchema.extend({
     /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/,
     'codes or ranges like 200-299,304',
   ),
+  /** How nudges are sent: email through SMTP or SendGrid, SMS through Twilio. */
+  NUDGE_EMAIL_TRANSPORT: enumVar('smtp', ['smtp', 'sendgrid']),
+  SMTP_URL: urlVar('smtp://127.0.0.1:1025', ['smtp:', 'smtps:'], { secret: true }),
+  NUDGE_FROM_EMAIL: patternVar('ops-cockpit@example.test', /^[^\s@]+@[^\s@]+$/, 'an e-mail address'),
+  SENDGRID_API_URL: urlVar('https://api.sendgrid.com', ['http:', 'https:']),
+  SENDGRID_API_KEY: stringVar(),
+  TWILIO_API_URL: urlVar('https://api.twilio.com', ['http:', 'https:']),
+  TWILIO_ACCOUNT_SID: stringVar(),
+  TWILIO_AUTH_TOKEN: stringVar(),
+  TWILIO_FROM_NUMBER: stringVar(),
 });
 
 export const simulatorEnvSchema = z.object({
