@@ -55,6 +55,7 @@ function jest(label, args, reportFile) {
 
 check('build', bin('tsc'), ['-b']);
 check('typecheck tests', bin('tsc'), ['-p', 'tsconfig.tests.json']);
+check('typecheck k6 scripts', bin('tsc'), ['-p', 'k6/tsconfig.json']);
 check('lint', bin('eslint'), ['.']);
 check('format', bin('prettier'), ['--check', '.']);
 jest('jest', ['--maxWorkers=2'], path.join(results, 'jest.json'));

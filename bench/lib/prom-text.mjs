@@ -1,0 +1,69 @@
+// Just enough of the Prometheus text format to read counters and histograms off /metrics.
+
+/** Samples of a scrape: `{ name, labels, value }` per line. */
+export function parseMetrics(text) {
+  const samples = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const labels = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
+    samples.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+export function sumOf(samples, name, match = {}) {
+  return samples
+    .filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v))
+    .reduce((n, s) => n + s.value, 0);
+}
+
+/** Cumulative buckets `[[le, count], ...]` of an unlabelled histogram (le = Infinity last). */
+export function histogramBuckets(samples, name) {
+  return samples
+    .filter((s) => s.name === `${name}_bucket`)
+    .map((s) => [s.labels.le === '+Inf' ? Infinity : Number(s.labels.le), s.value])
+    .sort((a, b) => a[0] - b[0]);
+}
+
+/** Bucket counts observed between two scrapes. */
+export function bucketDelta(after, before) {
+  const old = new Map(before.map(([le, c]) => [le, c]));
+  return after.map(([le, c]) => [le, c - (old.get(le) ?? 0)]);
+}
+
+/**
+ * The q-quantile as Prometheus's histogram_quantile computes it: linear inside the bucket it falls in; when it
+ * falls in the +Inf bucket, the largest finite bound (so "> that bound" is all that is known).
+ */
+export function histogramQuantile(q, buckets) {
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const [le, count] of buckets) {
+    if (count >= rank) {
+      if (le === Infinity) return prevLe;
+      return prevLe + ((le - prevLe) * (rank - prevCount)) / Math.max(1, count - prevCount);
+    }
+    prevLe = le;
+    prevCount = count;
+  }
+  return prevLe;
+}
+
+/** Share of observations at or below `le` (an exact bucket bound). */
+export function shareAtOrBelow(buckets, le) {
+  const total = buckets.at(-1)?.[1] ?? 0;
+  const hit = buckets.find(([b]) => b === le);
+  return total && hit ? hit[1] / total : NaN;
+}
+
+export async function scrape(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
+  return parseMetrics(await res.text());
+}

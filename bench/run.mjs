@@ -1,0 +1,592 @@
+// `npm run bench`: webhook ingestion measured as ratios to bare node:http in one run, on this machine, then
+// each figure of issue 10 printed against its target. Self-contained: its own Postgres database and Redis key
+// prefix (both removed at the end), loopback only, about 3 minutes on 2 cores. A MISS is reported, not fatal:
+// the process exits 0 unless the benchmark itself could not run.
+//
+// Settings (environment): BENCH_PG_URL (a server URL; default TEST_PG_URL or postgres://postgres@127.0.0.1:5432/
+// postgres), BENCH_REDIS_URL (default TEST_REDIS_URL or redis://127.0.0.1:6379); closed model: BENCH_ROUNDS (3)
+// rounds of BENCH_DURATION_SECONDS (5), bare and exporter alternating, BENCH_CONNECTIONS (50); open model:
+// BENCH_RATE (2000) req/s for BENCH_RATE_SECONDS (10); BENCH_ACTIVITIES (1000000); BENCH_DRAIN_TIMEOUT_SECONDS
+// (120); BENCH_JSON (also write every figure to this file).
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import {
+  Secret,
+  closeRedis,
+  createPool,
+  createRedis,
+  createRedisKeys,
+  dropDatabase,
+  ensureDatabase,
+  migrate,
+  waitForRedis,
+} from '@ops-cockpit/core';
+import { deleteKeys, freePort, silentLogger } from '@ops-cockpit/core/dist/testing/index.js';
+import { seedDemo } from '@ops-cockpit/simulator';
+import { compareAcked, readStream, storedGarmin, totals, waitDrained } from './lib/checks.mjs';
+import { closedLoad } from './lib/closed-load.mjs';
+import { loadActivities } from './lib/dataset.mjs';
+import { openLoad, sequentialGets } from './lib/open-load.mjs';
+import { garminPushDeliveries, stravaCreateBody } from './lib/payloads.mjs';
+import { cpuDelta, cpuSnapshot, memoryOf, rssSampler } from './lib/proc.mjs';
+import {
+  bucketDelta,
+  histogramBuckets,
+  histogramQuantile,
+  scrape,
+  shareAtOrBelow,
+  sumOf,
+} from './lib/prom-text.mjs';
+import { mb, ms, num, renderTable, row } from './lib/report.mjs';
+import { startBareServer, startService } from './lib/services.mjs';
+
+function intSetting(name, def, min, max) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`${name}: expected an integer ${min}-${max}, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const settings = {
+  pgBase:
+    process.env.BENCH_PG_URL || process.env.TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+  redisUrl: process.env.BENCH_REDIS_URL || process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
+  rounds: intSetting('BENCH_ROUNDS', 3, 1, 20),
+  durationSeconds: intSetting('BENCH_DURATION_SECONDS', 5, 1, 600),
+  connections: intSetting('BENCH_CONNECTIONS', 50, 1, 10_000),
+  rate: intSetting('BENCH_RATE', 2_000, 1, 100_000),
+  rateSeconds: intSetting('BENCH_RATE_SECONDS', 10, 1, 600),
+  activities: intSetting('BENCH_ACTIVITIES', 1_000_000, 0, 50_000_000),
+  drainTimeoutSeconds: intSetting('BENCH_DRAIN_TIMEOUT_SECONDS', 120, 1, 3_600),
+  jsonPath: process.env.BENCH_JSON || undefined,
+};
+
+/** Issue 10's targets. */
+const TARGET = {
+  ratio: 0.5,
+  openP99Ms: 10,
+  lagP99Seconds: 1,
+  rssBytes: 150 * 1024 * 1024,
+  metricsP99Ms: 20,
+  readP99Ms: 5,
+};
+const READ_GETS = 500;
+const METRICS_GETS = 200;
+
+const startedAt = Date.now();
+// Other work on the machine skews every figure: the load average is printed with the results.
+const loadAtStart = os
+  .loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
+const log = (msg) => console.log(`[bench +${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${msg}`);
+
+// Everything to undo, last first; run once, also on Ctrl-C.
+const undo = [];
+let cleaning;
+function cleanup() {
+  cleaning ??= (async () => {
+    while (undo.length) {
+      const [what, fn] = undo.pop();
+      try {
+        await fn();
+      } catch (err) {
+        console.error(`cleanup: ${what} failed: ${err.message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping services and removing the benchmark's database and keys`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+function databaseUrl(name) {
+  const url = new URL(settings.pgBase);
+  url.pathname = `/${name}`;
+  return new Secret(url.toString());
+}
+
+async function redisPid(redis) {
+  const info = await redis.info('server');
+  return Number(/process_id:(\d+)/.exec(info)?.[1]);
+}
+
+async function main() {
+  const name = `ops_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const results = { settings: { ...settings, pgBase: undefined, redisUrl: undefined }, name };
+  const rows = [];
+
+  // --- Setup: database, demo accounts, 1M activities, Redis prefix ---------------------------------------
+  log(`database and Redis prefix ${name}`);
+  const dbUrl = databaseUrl(name);
+  await ensureDatabase(dbUrl);
+  undo.push(['drop database', () => dropDatabase(dbUrl)]);
+  const pool = createPool({ url: dbUrl, max: 4, logger: silentLogger, applicationName: 'ops-bench' });
+  undo.push(['close pool', () => pool.end()]);
+  await migrate(pool, silentLogger);
+  await seedDemo(pool, { users: 50, days: 1 });
+  log(`loading ${num(settings.activities)} activities`);
+  results.dataset = await loadActivities(pool, settings.activities);
+  log(`dataset: ${JSON.stringify(results.dataset)}`);
+
+  const redis = createRedis({
+    url: new Secret(settings.redisUrl),
+    role: 'command',
+    logger: silentLogger,
+    name: 'bench',
+  });
+  await waitForRedis(redis, 5_000);
+  undo.push([
+    'delete Redis keys',
+    async () => {
+      await deleteKeys(redis, `${name}:*`);
+      await closeRedis(redis);
+    },
+  ]);
+  const keys = createRedisKeys(name);
+
+  // --- Services ---------------------------------------------------------------------------------------------
+  const [simPort, exporterPort, workerPort] = [await freePort(), await freePort(), await freePort()];
+  const common = {
+    DATABASE_URL: dbUrl.reveal(),
+    REDIS_URL: settings.redisUrl,
+    REDIS_PREFIX: name,
+    LOG_LEVEL: 'warn',
+  };
+  log('starting simulator, exporter, worker and the bare server');
+  const simulator = await startService(
+    'simulator',
+    { LOG_LEVEL: 'warn', SIMULATOR_PORT: String(simPort), SIMULATOR_RATE: '0', DEMO: 'false' },
+    simPort,
+    '/healthz',
+  );
+  undo.push(['stop simulator', () => simulator.stop()]);
+  const exporter = await startService(
+    'exporter',
+    { ...common, HOST: '127.0.0.1', PORT: String(exporterPort) },
+    exporterPort,
+    '/readyz',
+  );
+  undo.push(['stop exporter', () => exporter.stop()]);
+  const worker = await startService(
+    'worker',
+    { ...common, WORKER_METRICS_PORT: String(workerPort), STRAVA_API_URL: simulator.url },
+    workerPort,
+    '/readyz',
+  );
+  undo.push([
+    'stop worker',
+    () => {
+      // It may be frozen (SIGSTOP) if the run was interrupted mid-round: a stopped process ignores SIGTERM.
+      if (worker.pid) process.kill(worker.pid, 'SIGCONT');
+      return worker.stop();
+    },
+  ]);
+  const bare = await startBareServer();
+  undo.push(['stop bare server', () => bare.stop()]);
+  const workerMetrics = `${worker.url}/metrics`;
+  const exporterRss = rssSampler(exporter.pid);
+  const exporterIdleRss = memoryOf(exporter.pid).rss;
+
+  const pgPids = async () =>
+    (
+      await pool.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+        name,
+      ])
+    ).rows.map((r) => r.pid);
+  const processes = async () => ({
+    exporter: exporter.pid,
+    worker: worker.pid,
+    redis: await redisPid(redis),
+    'postgres (backends open at start)': await pgPids(),
+    'load generator': process.pid,
+  });
+
+  // --- 1. Closed model: bare node vs exporter, same generator, same bodies ----------------------------------
+  const eventTime = Math.floor(Date.now() / 1000);
+  const stravaBody = (id) => stravaCreateBody(id, eventTime);
+  const closed = (url, firstId, durationSeconds, trackAcks) =>
+    closedLoad({
+      url: `${url}/api/webhooks/strava`,
+      connections: settings.connections,
+      durationSeconds,
+      bodyFor: stravaBody,
+      firstId,
+      trackAcks,
+    });
+  log(
+    `closed model: ${settings.connections} connections, 2 s warm-up each, then ${settings.rounds} rounds ` +
+      `of ${settings.durationSeconds} s: bare, exporter with the worker paused, exporter with the worker consuming`,
+  );
+  await closed(bare.url, 1_000_000_000, 2, false);
+  const warm = await closed(exporter.url, 2_000_000_000, 2, true);
+  const acked = new Set(warm.acked);
+  const bareRounds = [];
+  const exporterRounds = [];
+  const soloRounds = [];
+  const procs = await processes();
+  let closedCpu = {};
+  for (let round = 0; round < settings.rounds; round++) {
+    const base = 3_000_000_000 + round * 100_000_000;
+    // Each round starts from a drained stream: the bare server must not share the CPU with a catching-up worker.
+    const drained = await waitDrained(workerMetrics, settings.drainTimeoutSeconds * 1000);
+    if (!drained.drained) log(`round ${round + 1}: the worker has not drained (${drained.pending} pending)`);
+    bareRounds.push(await closed(bare.url, base, settings.durationSeconds, false));
+    // The receiving path on its own: the worker frozen (SIGSTOP), so the consumer and Postgres do not take
+    // their share of the 2 cores meanwhile; it catches up after SIGCONT.
+    process.kill(worker.pid, 'SIGSTOP');
+    try {
+      const solo = await closed(exporter.url, base + 25_000_000, settings.durationSeconds, true);
+      for (const id of solo.acked) acked.add(id);
+      soloRounds.push(solo);
+    } finally {
+      process.kill(worker.pid, 'SIGCONT');
+    }
+    const cpuBefore = cpuSnapshot(procs);
+    const r = await closed(exporter.url, base + 50_000_000, settings.durationSeconds, true);
+    const cpu = cpuDelta(cpuSnapshot(procs), cpuBefore);
+    closedCpu = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, (closedCpu[k] ?? 0) + v]));
+    for (const id of r.acked) acked.add(id);
+    exporterRounds.push(r);
+    const b = bareRounds.at(-1);
+    log(
+      `round ${round + 1}: bare ${num(b.requestsPerSecond)} req/s (p99 ${b.p99Ms} ms), ` +
+        `exporter with worker paused ${num(soloRounds.at(-1).requestsPerSecond)} req/s ` +
+        `(p99 ${soloRounds.at(-1).p99Ms} ms), with worker consuming ${num(r.requestsPerSecond)} req/s ` +
+        `(p99 ${r.p99Ms} ms)`,
+    );
+  }
+  // The median round of each: robust to a burst of other work on a shared machine.
+  const median = (runs) =>
+    [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[runs.length >> 1];
+  const bareRun = median(bareRounds);
+  const exporterRun = median(exporterRounds);
+  const soloRun = median(soloRounds);
+  const ratio = exporterRun.requestsPerSecond / bareRun.requestsPerSecond;
+  const soloRatio = soloRun.requestsPerSecond / bareRun.requestsPerSecond;
+  const soloRatios = soloRounds.map((r, i) =>
+    (r.requestsPerSecond / bareRounds[i].requestsPerSecond).toFixed(2),
+  );
+  const memoryAfterClosed = {
+    ...memoryOf(exporter.pid),
+    samples: await scrape(`${exporter.url}/metrics`),
+  };
+  const roundRatios = exporterRounds.map((r, i) =>
+    (r.requestsPerSecond / bareRounds[i].requestsPerSecond).toFixed(2),
+  );
+  const closedSum = (key) => [...exporterRounds, ...soloRounds].reduce((n, r) => n + r[key], 0);
+  const strip = (r) => ({ ...r, acked: undefined });
+  results.closed = {
+    bare: bareRounds.map(strip),
+    exporterWorkerPaused: soloRounds.map(strip),
+    exporter: exporterRounds.map(strip),
+    ratio,
+    roundRatios,
+    soloRatio,
+    soloRatios,
+  };
+  results.closed.cpuSeconds = closedCpu;
+
+  log('waiting for the worker to drain the stream');
+  const drainA = await waitDrained(workerMetrics, settings.drainTimeoutSeconds * 1000);
+  log(`drain: ${JSON.stringify(drainA)}`);
+  const envelopes = await readStream(redis, keys.ingestStream);
+  const streamCheck = compareAcked(
+    acked,
+    envelopes.filter((e) => e?.provider === 'strava').map((e) => e.body.object_id),
+  );
+  const afterA = await scrape(workerMetrics);
+  const stravaHandled =
+    sumOf(afterA, 'ops_ingest_jobs_total', { provider: 'strava' }) -
+    sumOf(afterA, 'ops_ingest_jobs_total', { provider: 'strava', outcome: 'retried' });
+  const deadLetters = await redis.xlen(keys.ingestDeadLetter);
+  results.streamCheck = { ...streamCheck, workerHandled: stravaHandled, deadLetters, drain: drainA };
+
+  // --- 2. Open model: Garmin pushes at a fixed rate; lag and exactly-once in Postgres -------------------------
+  const count = settings.rate * settings.rateSeconds;
+  log(`open model: ${num(settings.rate)} req/s for ${settings.rateSeconds} s (${num(count)} Garmin pushes)`);
+  const WARM_PUSHES = 1_000;
+  const totalsBefore = await totals(pool);
+  const pausedCount = Math.round((settings.rate * settings.rateSeconds) / 2);
+  const pushes = garminPushDeliveries(count + WARM_PUSHES + pausedCount);
+  // Warm-up (JIT, sockets) at a quarter of the rate, drained before the measured run so its lag is not counted.
+  const warmAcked = new Set();
+  const warmRate = Math.max(1, settings.rate / 4);
+  await openLoad({
+    url: exporter.url,
+    rate: warmRate,
+    durationSeconds: WARM_PUSHES / warmRate,
+    request: (i) => ({ path: '/api/webhooks/garmin', body: pushes[count + i].body }),
+    onAnswer: (i, status) => status === 200 && warmAcked.add(count + i),
+  });
+  await waitDrained(workerMetrics, settings.drainTimeoutSeconds * 1000);
+  // The receiving path alone at the same rate (worker frozen, half as long): what the exporter costs by itself.
+  const pausedBase = count + WARM_PUSHES;
+  process.kill(worker.pid, 'SIGSTOP');
+  let pausedRun;
+  try {
+    pausedRun = await openLoad({
+      url: exporter.url,
+      rate: settings.rate,
+      durationSeconds: pausedCount / settings.rate,
+      request: (i) => ({ path: '/api/webhooks/garmin', body: pushes[pausedBase + i].body }),
+      onAnswer: (i, status) => status === 200 && warmAcked.add(pausedBase + i),
+    });
+  } finally {
+    process.kill(worker.pid, 'SIGCONT');
+  }
+  log(`open, worker paused: p99 ${ms(pausedRun.p99Ms)}, statuses ${JSON.stringify(pausedRun.statuses)}`);
+  await waitDrained(workerMetrics, settings.drainTimeoutSeconds * 1000);
+  const lagBefore = histogramBuckets(await scrape(workerMetrics), 'ops_ingest_lag_seconds');
+  const ackedPushes = new Set(warmAcked);
+  const procsB = await processes();
+  const cpuBeforeB = cpuSnapshot(procsB);
+  const openRun = await openLoad({
+    url: exporter.url,
+    rate: settings.rate,
+    durationSeconds: settings.rateSeconds,
+    request: (i) => ({ path: '/api/webhooks/garmin', body: pushes[i].body }),
+    onAnswer: (i, status, body) => {
+      if (status === 200 && JSON.parse(body.toString('utf8')).accepted === 1) ackedPushes.add(i);
+    },
+  });
+  const openCpu = cpuDelta(cpuSnapshot(procsB), cpuBeforeB);
+  log(
+    `open: p99 ${ms(openRun.p99Ms)}, statuses ${JSON.stringify(openRun.statuses)}, errors ${openRun.errors}`,
+  );
+  const drainB = await waitDrained(workerMetrics, settings.drainTimeoutSeconds * 1000);
+  log(`drain: ${JSON.stringify(drainB)}`);
+  const lag = bucketDelta(histogramBuckets(await scrape(workerMetrics), 'ops_ingest_lag_seconds'), lagBefore);
+  const lagP99 = histogramQuantile(0.99, lag);
+  const lagWithin1s = shareAtOrBelow(lag, 1);
+  const totalsAfter = await totals(pool);
+  const stored = await storedGarmin(
+    pool,
+    pushes.map((p) => p.summaryId),
+  );
+  const ackedMissing = [...ackedPushes].filter((i) => !stored.has(pushes[i].summaryId)).length;
+  const storedMm = [...stored.values()].reduce((a, b) => a + b, 0n);
+  const movedMm = totalsAfter.totalMm - totalsBefore.totalMm;
+  const movedCount = totalsAfter.activityCount - totalsBefore.activityCount;
+  const pgExactlyOnce =
+    ackedMissing === 0 && movedMm === storedMm && movedCount === BigInt(stored.size) && drainB.drained;
+  results.openWorkerPaused = pausedRun;
+  results.open = { ...openRun, cpuSeconds: openCpu, drain: drainB, lagBuckets: lag, lagP99, lagWithin1s };
+  results.postgresCheck = {
+    acked: ackedPushes.size,
+    stored: stored.size,
+    ackedMissing,
+    totalMovedMm: String(movedMm),
+    storedMm: String(storedMm),
+    countMoved: String(movedCount),
+  };
+
+  // --- 3. Scrapes and read endpoints with the 1M-activity database ------------------------------------------
+  log(`GET /metrics x${METRICS_GETS} (exporter and worker)`);
+  const metricsExporter = await sequentialGets(`${exporter.url}/metrics`, METRICS_GETS);
+  const metricsWorker = await sequentialGets(workerMetrics, METRICS_GETS);
+  log(`read endpoints x${READ_GETS} each`);
+  const reads = {};
+  for (const path of ['/api/ops/heatmap', '/api/ops/challenge', '/api/ops/provider-health']) {
+    reads[path] = await sequentialGets(`${exporter.url}${path}`, READ_GETS);
+  }
+  const heatmapMiss = await sequentialGets(`${exporter.url}/api/ops/heatmap`, 100, {
+    beforeEach: () => redis.del(keys.heatmapCache),
+  });
+  const rssPeakSampled = exporterRss.stop();
+  const { peak: rssPeak } = memoryOf(exporter.pid);
+  results.metrics = { exporter: metricsExporter, worker: metricsWorker };
+  results.reads = { ...reads, 'heatmap (cache miss)': heatmapMiss };
+  results.rss = { vmHwm: rssPeak, sampledMax: rssPeakSampled };
+
+  // --- Table ------------------------------------------------------------------------------------------------
+  const c = settings.connections;
+  const closedLine = (r) =>
+    `${num(r.requestsPerSecond)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors + r.timeouts}`;
+  const rounds = `median of ${settings.rounds} x ${settings.durationSeconds} s`;
+  rows.push(row(`bare node:http, Strava event, ${c} conn (${rounds})`, closedLine(bareRun)));
+  rows.push(row(`exporter, worker paused, same load (${rounds})`, closedLine(soloRun)));
+  rows.push(
+    row(
+      'ratio exporter / bare, receiving path alone (worker paused)',
+      `${soloRatio.toFixed(3)} (rounds: ${soloRatios.join(', ')})`,
+      `>= ${TARGET.ratio}`,
+      soloRatio >= TARGET.ratio && closedSum('non2xx') === 0 && closedSum('errors') === 0,
+    ),
+  );
+  rows.push(row(`exporter, worker consuming, same load (${rounds})`, closedLine(exporterRun)));
+  rows.push(
+    row(
+      'ratio exporter / bare, whole system on this box (worker consuming)',
+      `${ratio.toFixed(3)} (rounds: ${roundRatios.join(', ')})`,
+      `>= ${TARGET.ratio}`,
+      ratio >= TARGET.ratio && closedSum('non2xx') === 0 && closedSum('errors') === 0,
+    ),
+  );
+  const streamOk =
+    streamCheck.missing === 0 && streamCheck.duplicated === 0 && drainA.drained && deadLetters === 0;
+  rows.push(
+    row(
+      '2xx events on the stream exactly once',
+      `${num(streamCheck.acked)} acked, ${streamCheck.missing} missing, ${streamCheck.duplicated} twice, ` +
+        `${streamCheck.unacknowledged} appended but answer unread`,
+      '0 missing, 0 twice',
+      streamOk,
+    ),
+  );
+  rows.push(
+    row(
+      'worker handled each stream entry once',
+      `${num(stravaHandled)} handled of ${num(streamCheck.onStream)}, ${deadLetters} dead-lettered, ` +
+        `drain ${drainA.drained ? `${drainA.seconds.toFixed(1)} s` : `NOT done, ${drainA.pending} pending`}`,
+      'handled = entries',
+      stravaHandled === streamCheck.onStream && deadLetters === 0,
+    ),
+  );
+  if (drainA.drained && drainA.seconds > 0) {
+    rows.push(row('worker drain rate (skipped Strava events)', `${num(drainA.handled / drainA.seconds)} /s`));
+  }
+  rows.push(
+    row(
+      `open model ${num(settings.rate)} req/s x ${pausedCount / settings.rate} s, worker paused: p99`,
+      `${ms(pausedRun.p99Ms)} (p50 ${ms(pausedRun.p50Ms)}; from schedule ${ms(pausedRun.p99FromScheduleMs)}; ` +
+        `${pausedRun.requests - pausedRun.ok2xx} errors)`,
+      `<= ${TARGET.openP99Ms} ms`,
+      pausedRun.p99Ms <= TARGET.openP99Ms && pausedRun.requests === pausedRun.ok2xx,
+    ),
+  );
+  rows.push(
+    row(
+      `open model ${num(settings.rate)} req/s x ${settings.rateSeconds} s (Garmin push), worker consuming: p99`,
+      `${ms(openRun.p99Ms)} (p50 ${ms(openRun.p50Ms)}; from schedule ${ms(openRun.p99FromScheduleMs)}; ` +
+        `achieved ${num(openRun.achievedRate)} req/s)`,
+      `<= ${TARGET.openP99Ms} ms`,
+      openRun.p99Ms <= TARGET.openP99Ms,
+    ),
+  );
+  const openErrors = openRun.requests - openRun.ok2xx;
+  rows.push(
+    row(
+      'open model: errors (non-2xx + failed requests)',
+      `${openErrors} (${JSON.stringify(openRun.statuses)}, ${openRun.errors} failed)`,
+      '0',
+      openErrors === 0,
+    ),
+  );
+  rows.push(
+    row(
+      'event -> committed activity p99 (ops_ingest_lag_seconds)',
+      Number.isFinite(lagP99)
+        ? `${(lagP99 * 1000).toFixed(0)} ms (${(lagWithin1s * 100).toFixed(2)} % <= 1 s)`
+        : 'no observations',
+      `< ${TARGET.lagP99Seconds * 1000} ms`,
+      lagP99 < TARGET.lagP99Seconds,
+    ),
+  );
+  rows.push(
+    row(
+      'acked Garmin events in Postgres exactly once',
+      `${num(ackedPushes.size)} acked, ${ackedMissing} missing, total moved ${movedMm === storedMm ? '=' : '!='} ` +
+        `sum of rows, count moved ${movedCount} for ${stored.size} rows`,
+      'all, once',
+      pgExactlyOnce,
+    ),
+  );
+  const heapOf = (name) => sumOf(memoryAfterClosed.samples, name);
+  rows.push(
+    row(
+      'exporter memory after the closed rounds',
+      `RSS ${mb(memoryAfterClosed.rss)}: V8 heap ${mb(heapOf('nodejs_heap_size_total_bytes'))} ` +
+        `(used ${mb(heapOf('nodejs_heap_size_used_bytes'))}), external ${mb(heapOf('nodejs_external_memory_bytes'))}`,
+    ),
+  );
+  rows.push(
+    row(
+      'exporter RSS peak (VmHWM, whole run)',
+      `${mb(rssPeak)} (idle at start ${mb(exporterIdleRss)}, sampled max ${mb(rssPeakSampled)})`,
+      `< ${mb(TARGET.rssBytes)}`,
+      rssPeak < TARGET.rssBytes,
+    ),
+  );
+  for (const [label, r] of [
+    ['exporter', metricsExporter],
+    ['worker', metricsWorker],
+  ]) {
+    rows.push(
+      row(
+        `${label} GET /metrics p99 (${METRICS_GETS} GETs)`,
+        `${ms(r.p99Ms)} (p50 ${ms(r.p50Ms)}, max ${ms(r.maxMs)})`,
+        `< ${TARGET.metricsP99Ms} ms`,
+        r.p99Ms < TARGET.metricsP99Ms && r.non2xx === 0,
+      ),
+    );
+  }
+  const total = (await pool.query('SELECT count(*)::int AS n FROM activities')).rows[0].n;
+  for (const [path, r] of Object.entries(reads)) {
+    rows.push(
+      row(
+        `GET ${path} p99 (${READ_GETS} GETs, ${num(total)} activities)`,
+        `${ms(r.p99Ms)} (p50 ${ms(r.p50Ms)}, max ${ms(r.maxMs)})`,
+        `< ${TARGET.readP99Ms} ms`,
+        r.p99Ms < TARGET.readP99Ms && r.non2xx === 0,
+      ),
+    );
+  }
+  rows.push(
+    row(
+      'GET /api/ops/heatmap p99, cache deleted before each (100 GETs)',
+      `${ms(heatmapMiss.p99Ms)} (p50 ${ms(heatmapMiss.p50Ms)})`,
+    ),
+  );
+  const cpuLine = (cpu, seconds) =>
+    Object.entries(cpu)
+      .map(([k, v]) => `${k} ${(v / seconds).toFixed(2)}`)
+      .join(', ');
+  rows.push(
+    row(
+      'CPU cores used, exporter closed rounds',
+      cpuLine(closedCpu, settings.rounds * settings.durationSeconds),
+    ),
+  );
+  rows.push(row('CPU cores used, open-model run', cpuLine(openCpu, settings.rateSeconds)));
+
+  console.log('');
+  console.log(
+    `Ops Cockpit ingestion benchmark: ${new Date().toISOString()}, ${os.cpus().length} CPUs ` +
+      `(${os.cpus()[0]?.model.trim()}), ${mb(os.totalmem())} RAM, node ${process.version}, ` +
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (at start ${loadAtStart})`,
+  );
+  console.log(renderTable(rows));
+  const misses = rows.filter((r) => r.verdict === 'MISS').length;
+  console.log(`\n${rows.filter((r) => r.verdict === 'PASS').length} PASS, ${misses} MISS`);
+  results.rows = rows;
+  if (settings.jsonPath) {
+    writeFileSync(
+      settings.jsonPath,
+      JSON.stringify(results, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 2),
+    );
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`benchmark failed: ${err.stack ?? err}`);
+  process.exitCode = 1;
+} finally {
+  log('cleaning up');
+  await cleanup();
+  log('done');
+}
