@@ -24,7 +24,7 @@ import {
 } from '@ops-cockpit/core';
 import { pruneProbeLogs, recomputeChallenge } from './housekeeping.js';
 import { IngestConsumer, ingestPending } from './ingest/consumer.js';
-import { processEnvelope } from './ingest/process.js';
+import { applyPrepared, prepareEnvelope } from './ingest/process.js';
 import { StravaClient } from './providers/strava-client.js';
 import { createMetricsServer } from './metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -148,8 +148,9 @@ async function main(): Promise<void> {
     concurrency: env.WORKER_CONCURRENCY,
     claimIdleMs: env.INGEST_CLAIM_IDLE_MS,
     maxDeliveries: env.INGEST_MAX_DELIVERIES,
-    process: (envelope) =>
-      processEnvelope({ pool, strava, providerTimeoutMs: env.PROVIDER_TIMEOUT_MS }, envelope),
+    prepare: (envelope) =>
+      prepareEnvelope({ pool, strava, providerTimeoutMs: env.PROVIDER_TIMEOUT_MS }, envelope),
+    apply: (batch) => applyPrepared(pool, batch),
     logger,
     metrics,
   });

@@ -19,7 +19,7 @@ import {
   type TestRedis,
 } from '@ops-cockpit/core/testing';
 import { IngestConsumer, ingestPending } from '../src/ingest/consumer.js';
-import { processEnvelope, type IngestOutcome } from '../src/ingest/process.js';
+import { applyPrepared, prepareEnvelope, type IngestOutcome, type Prepared } from '../src/ingest/process.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../src/metrics.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { StravaClient } from '../src/providers/strava-client.js';
@@ -72,7 +72,11 @@ function start(
     concurrency: 4,
     claimIdleMs: opts.claimIdleMs ?? 300,
     maxDeliveries: opts.maxDeliveries ?? 3,
-    process: process ?? ((e) => processEnvelope({ pool: db.pool, strava, providerTimeoutMs: 500 }, e)),
+    // A custom `process` settles each entry in the prepare step; the real path prepares then applies in batches.
+    prepare: process
+      ? async (e): Promise<Prepared> => ({ outcome: await process(e) })
+      : (e) => prepareEnvelope({ pool: db.pool, strava, providerTimeoutMs: 500 }, e),
+    apply: (batch) => applyPrepared(db.pool, batch),
     logger: silentLogger,
     metrics,
   });
@@ -168,7 +172,13 @@ describe('ingest consumer', () => {
 
   it('retries a transient failure with backoff and applies the entry exactly once', async () => {
     let calls = 0;
-    const real = (e: IngestEnvelope) => processEnvelope({ pool: db.pool, strava, providerTimeoutMs: 500 }, e);
+    const real = async (e: IngestEnvelope) => {
+      const [applied] = await applyPrepared(db.pool, [
+        await prepareEnvelope({ pool: db.pool, strava, providerTimeoutMs: 500 }, e),
+      ]);
+      if (!applied || 'error' in applied) throw applied?.error;
+      return applied.outcome;
+    };
     start(async (e) => {
       calls += 1;
       if (calls === 1) throw new ProviderError('server', 'HTTP 503');

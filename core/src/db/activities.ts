@@ -70,80 +70,128 @@ function contributionOf(row: Row | undefined): Contribution | null {
   return { distanceM: row.distance_m, localDate: row.local_date, localHour: row.local_hour };
 }
 
+/** Metres with at most 3 decimals (numeric(12,3)) as whole millimetres, so sums in JS stay exact. */
+function millimetres(metres: string): number {
+  return Math.round(Number(metres) * 1000);
+}
+
 /**
- * Moves the challenge total and the hourly rollup from `before` to `after` (either may be null), in the
- * caller's transaction. Numeric arithmetic in SQL keeps the total exact. Returns the delta in metres.
+ * What a batch of activity writes changes in the aggregates: the challenge total, the hourly rollup and the users
+ * whose last activity must be re-read. Writes add to it; `apply` writes it once, last in the transaction, so the
+ * hot single row (global_stats) is locked only for the end of each transaction, and many writes share one update.
+ * Locks are taken in a fixed order (rollup rows sorted, users sorted, then global_stats), so concurrent batches
+ * never deadlock on them; users are locked FOR NO KEY UPDATE, which coexists with the KEY SHARE lock that
+ * inserting an activity (foreign key) takes on its user.
  */
-async function applyContribution(
+export class ActivityDeltas {
+  #mm = 0;
+  #count = 0;
+  readonly #hourly = new Map<string, { date: string; hour: number; count: number; mm: number }>();
+  readonly #users = new Set<string>();
+
+  /** Moves the aggregates from `before` to `after` (either may be null); returns the change in metres. */
+  move(before: Contribution | null, after: Contribution | null, users: readonly string[]): number {
+    const delta = (after ? millimetres(after.distanceM) : 0) - (before ? millimetres(before.distanceM) : 0);
+    this.#mm += delta;
+    this.#count += (after ? 1 : 0) - (before ? 1 : 0);
+    if (before) this.#bucket(before, -1);
+    if (after) this.#bucket(after, +1);
+    for (const u of users) this.#users.add(u);
+    return delta / 1000;
+  }
+
+  /** Adds another accumulator (an entry whose savepoint was released) to this one. */
+  merge(other: ActivityDeltas): void {
+    this.#mm += other.#mm;
+    this.#count += other.#count;
+    for (const [key, b] of other.#hourly) {
+      const mine = this.#hourly.get(key) ?? { date: b.date, hour: b.hour, count: 0, mm: 0 };
+      mine.count += b.count;
+      mine.mm += b.mm;
+      this.#hourly.set(key, mine);
+    }
+    for (const u of other.#users) this.#users.add(u);
+  }
+
+  #bucket(c: Contribution, sign: 1 | -1): void {
+    const key = `${c.localDate}|${String(c.localHour).padStart(2, '0')}`;
+    const b = this.#hourly.get(key) ?? { date: c.localDate, hour: c.localHour, count: 0, mm: 0 };
+    b.count += sign;
+    b.mm += sign * millimetres(c.distanceM);
+    this.#hourly.set(key, b);
+  }
+
+  async apply(client: PoolClient): Promise<void> {
+    const buckets = [...this.#hourly.entries()]
+      .filter(([, b]) => b.count !== 0 || b.mm !== 0)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, b]) => b);
+    if (buckets.length) {
+      await client.query(
+        `INSERT INTO activity_hourly (local_date, local_hour, activity_count, distance_m)
+         SELECT d, h, c, m / 1000 FROM unnest($1::date[], $2::smallint[], $3::int[], $4::numeric[]) AS t(d, h, c, m)
+         ORDER BY d, h
+         ON CONFLICT (local_date, local_hour) DO UPDATE
+           SET activity_count = activity_hourly.activity_count + excluded.activity_count,
+               distance_m = activity_hourly.distance_m + excluded.distance_m`,
+        [
+          buckets.map((b) => b.date),
+          buckets.map((b) => b.hour),
+          buckets.map((b) => b.count),
+          buckets.map((b) => String(b.mm)),
+        ],
+      );
+    }
+    if (this.#users.size) {
+      await client.query(
+        `UPDATE users u SET last_activity_at =
+           (SELECT max(start_date) FROM activities a WHERE a.user_id = u.id AND a.deleted_at IS NULL)
+          WHERE u.id IN (SELECT id FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE)`,
+        [[...this.#users].sort()],
+      );
+    }
+    if (this.#mm !== 0 || this.#count !== 0) {
+      await client.query(
+        `UPDATE global_stats SET total_meters = total_meters + $1::numeric / 1000,
+                activity_count = activity_count + $2, updated_at = now() WHERE id = 1`,
+        [String(this.#mm), this.#count],
+      );
+    }
+  }
+}
+
+/**
+ * Creates or updates an activity row in the caller's transaction and records the change in `deltas` (applied
+ * later, once, by `deltas.apply`). Idempotent: the same input twice changes nothing the second time. An input
+ * older than what is stored (or than its deletion) is ignored as stale.
+ */
+export async function writeActivity(
   client: PoolClient,
-  before: Contribution | null,
-  after: Contribution | null,
-): Promise<number> {
-  const minus = before?.distanceM ?? '0';
-  const plus = after?.distanceM ?? '0';
-  const countDelta = (after ? 1 : 0) - (before ? 1 : 0);
-  const { rows } = await client.query<{ delta: string }>(
-    `UPDATE global_stats
-        SET total_meters = total_meters + $1::numeric - $2::numeric,
-            activity_count = activity_count + $3, updated_at = now()
-      WHERE id = 1
-      RETURNING ($1::numeric - $2::numeric)::text AS delta`,
-    [plus, minus, countDelta],
-  );
-  if (before) {
-    await client.query(
-      `UPDATE activity_hourly SET activity_count = activity_count - 1, distance_m = distance_m - $3::numeric
-        WHERE local_date = $1 AND local_hour = $2`,
-      [before.localDate, before.localHour, before.distanceM],
-    );
-  }
-  if (after) {
-    await client.query(
-      `INSERT INTO activity_hourly (local_date, local_hour, activity_count, distance_m) VALUES ($1, $2, 1, $3)
-       ON CONFLICT (local_date, local_hour) DO UPDATE
-         SET activity_count = activity_hourly.activity_count + 1,
-             distance_m = activity_hourly.distance_m + excluded.distance_m`,
-      [after.localDate, after.localHour, after.distanceM],
-    );
-  }
-  return Number(rows[0]?.delta ?? 0);
-}
-
-async function refreshLastActivity(client: PoolClient, userId: string): Promise<void> {
-  await client.query(
-    `UPDATE users SET last_activity_at =
-       (SELECT max(start_date) FROM activities WHERE user_id = $1 AND deleted_at IS NULL)
-     WHERE id = $1`,
-    [userId],
-  );
-}
-
-/**
- * Creates or updates an activity, and in the same transaction (the caller's) moves the challenge total, the
- * heatmap rollup and the user's last activity by exactly the change. Idempotent: the same input twice changes
- * nothing the second time. An input older than what is stored (or than its deletion) is ignored as stale.
- */
-export async function upsertActivity(client: PoolClient, input: ActivityInput): Promise<WriteResult> {
+  input: ActivityInput,
+  deltas: ActivityDeltas,
+): Promise<WriteResult> {
   const local = parseLocalTime(input.startDateLocal);
   const distance = input.distanceM.toFixed(3);
   const row = await lockAndRead(client, input.provider, input.externalId);
   if (row?.source_updated_at && row.source_updated_at > input.sourceUpdatedAt) {
     return { outcome: 'stale', deltaM: 0 };
   }
+  const before = contributionOf(row);
+  const after: Contribution = { distanceM: distance, localDate: local.date, localHour: local.hour };
+  const users = row && row.user_id !== input.userId ? [row.user_id, input.userId] : [input.userId];
   if (
-    row &&
-    !row.deleted_at &&
-    row.user_id === input.userId &&
-    Number(row.distance_m) === Number(distance) &&
-    row.local_date === local.date &&
-    row.local_hour === local.hour
+    before &&
+    row!.user_id === input.userId &&
+    millimetres(before.distanceM) === millimetres(distance) &&
+    before.localDate === after.localDate &&
+    before.localHour === after.localHour
   ) {
     await client.query(
       `UPDATE activities SET type = $2, moving_time_s = $3, start_date = $4, start_date_local = $5,
               source_updated_at = $6, updated_at = now() WHERE id = $1`,
-      [row.id, input.type, input.movingTimeS, input.startDate, input.startDateLocal, input.sourceUpdatedAt],
+      [row!.id, input.type, input.movingTimeS, input.startDate, input.startDateLocal, input.sourceUpdatedAt],
     );
-    await refreshLastActivity(client, input.userId);
+    deltas.move(null, null, users);
     return { outcome: 'unchanged', deltaM: 0 };
   }
   await client.query(
@@ -167,28 +215,21 @@ export async function upsertActivity(client: PoolClient, input: ActivityInput): 
       input.sourceUpdatedAt,
     ],
   );
-  const deltaM = await applyContribution(client, contributionOf(row), {
-    distanceM: distance,
-    localDate: local.date,
-    localHour: local.hour,
-  });
-  if (row && row.user_id !== input.userId) await refreshLastActivity(client, row.user_id);
-  await refreshLastActivity(client, input.userId);
-  return { outcome: row && !row.deleted_at ? 'updated' : 'created', deltaM };
+  const deltaM = deltas.move(before, after, users);
+  return { outcome: before ? 'updated' : 'created', deltaM };
 }
 
 /**
- * Soft-deletes an activity and takes its distance out of the totals, in the caller's transaction. A delete for
- * an activity not stored yet (its create is still being fetched) leaves a tombstone when the owner is known, so
+ * Soft-deletes an activity in the caller's transaction and records its removal in `deltas`. A delete for an
+ * activity not stored yet (its create is still being fetched) leaves a tombstone when the owner is known, so
  * that create, older than the delete, is refused as stale instead of bringing the activity back.
  */
-export async function deleteActivity(
+export async function writeDeletion(
   client: PoolClient,
-  provider: Provider,
-  externalId: string,
-  at: Date,
-  ownerUserId?: string,
+  target: { provider: Provider; externalId: string; at: Date; ownerUserId?: string },
+  deltas: ActivityDeltas,
 ): Promise<WriteResult> {
+  const { provider, externalId, at, ownerUserId } = target;
   const row = await lockAndRead(client, provider, externalId);
   if (!row) {
     if (ownerUserId) {
@@ -207,9 +248,29 @@ export async function deleteActivity(
     'UPDATE activities SET deleted_at = now(), source_updated_at = $2, updated_at = now() WHERE id = $1',
     [row.id, at],
   );
-  const deltaM = await applyContribution(client, contributionOf(row), null);
-  await refreshLastActivity(client, row.user_id);
-  return { outcome: 'deleted', deltaM };
+  return { outcome: 'deleted', deltaM: deltas.move(contributionOf(row), null, [row.user_id]) };
+}
+
+/** One activity write with its aggregates, in the caller's transaction (the seed and single writes use it). */
+export async function upsertActivity(client: PoolClient, input: ActivityInput): Promise<WriteResult> {
+  const deltas = new ActivityDeltas();
+  const result = await writeActivity(client, input, deltas);
+  await deltas.apply(client);
+  return result;
+}
+
+/** One deletion with its aggregates, in the caller's transaction. */
+export async function deleteActivity(
+  client: PoolClient,
+  provider: Provider,
+  externalId: string,
+  at: Date,
+  ownerUserId?: string,
+): Promise<WriteResult> {
+  const deltas = new ActivityDeltas();
+  const result = await writeDeletion(client, { provider, externalId, at, ownerUserId }, deltas);
+  await deltas.apply(client);
+  return result;
 }
 
 /** Runs `fn` in a transaction on a pooled client; rolls back on any error. */

@@ -11,7 +11,7 @@ import {
 } from '@ops-cockpit/core';
 import { ProviderError } from '../providers/errors.js';
 import { backoffMs } from './backoff.js';
-import type { IngestOutcome } from './process.js';
+import type { Applied, Prepared } from './process.js';
 import type { WorkerMetrics } from '../metrics.js';
 
 export interface IngestConsumerOptions {
@@ -23,7 +23,10 @@ export interface IngestConsumerOptions {
   /** Pending entries idle this long are claimed: their consumer died, or their retry is due. */
   claimIdleMs: number;
   maxDeliveries: number;
-  process: (envelope: IngestEnvelope) => Promise<IngestOutcome>;
+  /** Provider side of one entry (account lookups, provider calls); run `concurrency` at a time. */
+  prepare: (envelope: IngestEnvelope) => Promise<Prepared>;
+  /** Writes a whole batch of prepared entries in one transaction; throws when the transaction itself fails. */
+  apply: (batch: Prepared[]) => Promise<Applied[]>;
   logger: Logger;
   metrics: WorkerMetrics;
 }
@@ -32,6 +35,13 @@ type Entry = [id: string, fields: string[]];
 interface RetryState {
   failures: number;
   nextAt: number;
+}
+
+interface Work {
+  id: string;
+  raw: string;
+  envelope: IngestEnvelope;
+  retry: RetryState | undefined;
 }
 
 function fieldOf(fields: string[], name: string): string | undefined {
@@ -140,61 +150,101 @@ export class IngestConsumer {
     }
   }
 
+  /**
+   * One read batch: parse, skip entries whose retry is not due, prepare them `concurrency` at a time (provider
+   * calls), apply all in one transaction, then acknowledge the applied ones in one round trip.
+   */
   async #handleAll(entries: Entry[]): Promise<void> {
-    let index = 0;
+    const { opts } = this;
+    const states = await opts.redis.hmget(opts.keys.ingestRetry, ...entries.map(([id]) => id));
+    const work: Work[] = [];
+    for (const [index, [id, fields]] of entries.entries()) {
+      const raw = fieldOf(fields, INGEST_FIELD);
+      const envelope = parseEnvelope(raw);
+      if (!envelope) {
+        await this.#deadLetter(id, raw ?? '', 'unparseable entry', 'unknown');
+        continue;
+      }
+      const stateRaw = states[index];
+      const retry = stateRaw ? (JSON.parse(stateRaw) as RetryState) : undefined;
+      if (retry && retry.nextAt > Date.now()) continue; // claimed early; stays pending until its backoff is over
+      work.push({ id, raw: raw!, envelope, retry });
+    }
+    if (!work.length) return;
+
+    const prepared: (Prepared | Error)[] = new Array(work.length);
+    let next = 0;
     const lane = async () => {
-      while (index < entries.length) {
-        const entry = entries[index++]!;
-        await this.#handle(entry[0], entry[1]);
+      while (next < work.length) {
+        const i = next++;
+        prepared[i] = await opts.prepare(work[i]!.envelope).catch((err: unknown) => err as Error);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, entries.length) }, lane));
-  }
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency, work.length) }, lane));
 
-  async #handle(id: string, fields: string[]): Promise<void> {
-    const { opts } = this;
-    const raw = fieldOf(fields, INGEST_FIELD);
-    const envelope = parseEnvelope(raw);
-    if (!envelope) {
-      await this.#deadLetter(id, raw ?? '', 'unparseable entry', 'unknown');
-      return;
-    }
-    const retryRaw = await opts.redis.hget(opts.keys.ingestRetry, id);
-    const retry = retryRaw ? (JSON.parse(retryRaw) as RetryState) : undefined;
-    if (retry && retry.nextAt > Date.now()) return; // claimed early; stays pending until its backoff is over
+    const ready = work.flatMap((w, i) =>
+      prepared[i] instanceof Error ? [] : [{ w, p: prepared[i] as Prepared }],
+    );
+    let applied: Applied[];
     try {
-      const outcome = await opts.process(envelope);
+      applied = ready.length ? await opts.apply(ready.map((r) => r.p)) : [];
+    } catch (err) {
+      applied = ready.map(() => ({ error: err as Error }));
+    }
+    const results = new Map<Work, Applied>();
+    work.forEach((w, i) => {
+      const p = prepared[i];
+      if (p instanceof Error) results.set(w, { error: p });
+    });
+    ready.forEach((r, i) => results.set(r.w, applied[i] ?? { error: new Error('not applied') }));
+
+    const done = work.filter((w) => 'outcome' in results.get(w)!);
+    if (done.length) {
+      const ids = done.map((w) => w.id);
       await opts.redis
         .multi()
-        .xack(opts.keys.ingestStream, INGEST_GROUP, id)
-        .hdel(opts.keys.ingestRetry, id)
+        .xack(opts.keys.ingestStream, INGEST_GROUP, ...ids)
+        .hdel(opts.keys.ingestRetry, ...ids)
         .exec();
-      opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome });
-      opts.metrics.ingestLag.observe(Math.max(0, (Date.now() - Date.parse(envelope.receivedAt)) / 1000));
-    } catch (err) {
-      const message = (err as Error).message;
-      const permanent = err instanceof ProviderError && !err.transient;
-      const failures = (retry?.failures ?? 0) + 1;
-      if (permanent || failures >= opts.maxDeliveries) {
-        await this.#deadLetter(id, raw!, message, envelope.provider);
-        opts.logger.warn(
-          { id, provider: envelope.provider, kind: envelope.kind, err: message, failures },
-          'ingest entry failed',
-        );
-        return;
+      const now = Date.now();
+      for (const w of done) {
+        const outcome = (results.get(w) as { outcome: string }).outcome;
+        opts.metrics.ingestJobs.inc({ provider: w.envelope.provider, outcome });
+        opts.metrics.ingestLag.observe(Math.max(0, (now - Date.parse(w.envelope.receivedAt)) / 1000));
       }
-      const retryAfter = err instanceof ProviderError ? err.retryAfterSeconds : undefined;
-      const state: RetryState = {
-        failures,
-        nextAt: Date.now() + backoffMs(failures, opts.claimIdleMs, retryAfter),
-      };
-      await opts.redis.hset(opts.keys.ingestRetry, id, JSON.stringify(state)).catch(() => undefined);
-      opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome: 'retried' });
-      opts.logger.info(
-        { id, provider: envelope.provider, err: message, failures, retryAt: new Date(state.nextAt) },
-        'ingest entry will be retried',
-      );
     }
+    for (const w of work) {
+      const result = results.get(w)!;
+      if ('error' in result) await this.#fail(w, result.error);
+    }
+  }
+
+  /** A transient failure is retried with backoff; a permanent one, or one too many, is dead-lettered. */
+  async #fail(w: Work, err: Error): Promise<void> {
+    const { opts } = this;
+    const { id, raw, envelope, retry } = w;
+    const message = err.message;
+    const permanent = err instanceof ProviderError && !err.transient;
+    const failures = (retry?.failures ?? 0) + 1;
+    if (permanent || failures >= opts.maxDeliveries) {
+      await this.#deadLetter(id, raw, message, envelope.provider);
+      opts.logger.warn(
+        { id, provider: envelope.provider, kind: envelope.kind, err: message, failures },
+        'ingest entry failed',
+      );
+      return;
+    }
+    const retryAfter = err instanceof ProviderError ? err.retryAfterSeconds : undefined;
+    const state: RetryState = {
+      failures,
+      nextAt: Date.now() + backoffMs(failures, opts.claimIdleMs, retryAfter),
+    };
+    await opts.redis.hset(opts.keys.ingestRetry, id, JSON.stringify(state)).catch(() => undefined);
+    opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome: 'retried' });
+    opts.logger.info(
+      { id, provider: envelope.provider, err: message, failures, retryAt: new Date(state.nextAt) },
+      'ingest entry will be retried',
+    );
   }
 
   async #deadLetter(id: string, raw: string, reason: string, provider: string): Promise<void> {
