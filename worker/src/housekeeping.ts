@@ -1,4 +1,4 @@
-import type { Pool } from '@ops-cockpit/core';
+import { inTransaction, type Pool } from '@ops-cockpit/core';
 
 /**
  * Deletes probe rows older than `olderThanDays` in batches of `batchSize`, so a large backlog never holds one
@@ -24,9 +24,7 @@ export async function pruneProbeLogs(pool: Pool, olderThanDays: number, batchSiz
  * found (stored − actual, in miles); 0 is the expected answer, since every write moves the total exactly.
  */
 export async function recomputeChallenge(pool: Pool): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     // Lock the row first so no activity write commits between the sum and the correction.
     await client.query('SELECT 1 FROM global_stats WHERE id = 1 FOR UPDATE');
     const { rows } = await client.query<{ drift: string }>(
@@ -37,12 +35,6 @@ export async function recomputeChallenge(pool: Pool): Promise<number> {
          FROM actual, old WHERE g.id = 1
        RETURNING ((old.total_meters - actual.meters) / 1609.344)::text AS drift`,
     );
-    await client.query('COMMIT');
     return Number(rows[0]?.drift ?? 0);
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,4 +1,5 @@
 import type { Pool } from './pool.js';
+import { inTransaction } from './transaction.js';
 
 export type IncidentLevel = 'warn' | 'error' | 'critical';
 export type IncidentSource = 'alertmanager' | 'backend' | 'probe';
@@ -22,9 +23,7 @@ export async function recordBackendIncident(
   pool: Pool,
   incident: BackendIncident,
 ): Promise<{ id: number; created: boolean }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [
       `${incident.source}:${incident.key}`,
     ]);
@@ -34,31 +33,20 @@ export async function recordBackendIncident(
         RETURNING id`,
       [incident.source, incident.key, incident.message, incident.level],
     );
-    let result: { id: number; created: boolean };
-    if (open.rows[0]) {
-      result = { id: open.rows[0].id, created: false };
-    } else {
-      const { rows } = await client.query<{ id: number }>(
-        `INSERT INTO incidents (message, level, source, fingerprint, labels)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [
-          incident.message,
-          incident.level,
-          incident.source,
-          incident.key,
-          JSON.stringify(incident.labels ?? {}),
-        ],
-      );
-      result = { id: rows[0]!.id, created: true };
-    }
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    if (open.rows[0]) return { id: open.rows[0].id, created: false };
+    const { rows } = await client.query<{ id: number }>(
+      `INSERT INTO incidents (message, level, source, fingerprint, labels)
+       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [
+        incident.message,
+        incident.level,
+        incident.source,
+        incident.key,
+        JSON.stringify(incident.labels ?? {}),
+      ],
+    );
+    return { id: rows[0]!.id, created: true };
+  });
 }
 
 /** Resolves the open backend incident with this key (the condition cleared); returns whether one was open. */
