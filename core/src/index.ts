@@ -26,3 +26,8 @@ export * from './db/incidents.js';
 export * from './db/provider-health.js';
 export * from './calm-score.js';
 export * from './db/provider-health-logs.js';
+export * from './nudges.js';
+export * from './db/nudges.js';
+export * from './db/quiet-users.js';
+export * from './chaos.js';
+export * from './chaos-store.js';

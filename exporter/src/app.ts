@@ -15,6 +15,11 @@ import { alertmanagerRoutes } from './routes/alertmanager.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { statusRoutes } from './routes/status.js';
 import type { IncidentsDeps } from './incidents/deps.js';
+import { chaosRoutes } from './routes/chaos.js';
+import type { ChaosDeps } from './chaos/deps.js';
+import { quietUsersRoutes } from './routes/quiet-users.js';
+import { nudgeRoutes } from './routes/nudges.js';
+import type { NudgesDeps } from './nudges/deps.js';
 
 /** Everything the app talks to, passed in so tests build it against their own Postgres, Redis and registry. */
 export interface AppDeps {
@@ -25,6 +30,8 @@ export interface AppDeps {
   ops: OpsData;
   throughputPushSeconds: number;
   incidents: IncidentsDeps;
+  chaos: ChaosDeps;
+  nudges: NudgesDeps;
 }
 
 /** The express app plus what a graceful shutdown must end (long-lived SSE streams). */
@@ -78,6 +85,9 @@ export function createApp(deps: AppDeps): OpsApp {
   app.use(alertmanagerRoutes({ store: deps.incidents.store, token: deps.incidents.alertmanagerToken }));
   app.use(incidentRoutes({ store: deps.incidents.store, operators: deps.incidents.operators }));
   app.use(statusRoutes(deps.incidents.readCalm));
+  app.use(chaosRoutes(deps.chaos));
+  app.use(quietUsersRoutes(deps.nudges));
+  app.use(nudgeRoutes({ ...deps.nudges, operators: deps.incidents.operators, logger: deps.logger }));
   const streams = throughputStreamRoutes(deps.ops, deps.logger, { pushSeconds: deps.throughputPushSeconds });
   app.use(streams.router);
 

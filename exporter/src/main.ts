@@ -29,6 +29,9 @@ import { createOpsData } from './ops-data.js';
 import { registerOpsGauges } from './ops-metrics.js';
 import { createIncidentsDeps } from './incidents/deps.js';
 import { registerCalmGauges } from './incidents/gauges.js';
+import { createChaosDeps } from './chaos/deps.js';
+import { createNudgeQueue } from './nudges/queue.js';
+import { registerQuietGauge } from './nudges/gauges.js';
 
 function optionalSecret(value: string | undefined): Secret | undefined {
   return value === undefined ? undefined : new Secret(value);
@@ -67,6 +70,31 @@ async function main(): Promise<void> {
     operatorTokens: new Secret(env.OPS_OPERATOR_TOKENS),
   });
   registerCalmGauges(registry, incidents.readCalm, logger);
+  const chaos = createChaosDeps({
+    enabled: env.CHAOS_ENABLED,
+    maxActive: env.CHAOS_MAX_ACTIVE,
+    refreshMs: env.CHAOS_REFRESH_MS,
+    redis,
+    redisUrl: conn.redisUrl,
+    keys,
+    pool,
+    operators: incidents.operators,
+    registry,
+    logger,
+  });
+  await chaos.flags.start();
+  shutdown.add('chaos flags', 'resources', () => chaos.flags.close());
+  // BullMQ wants a connection that waits out Redis restarts ('blocking'), apart from the request-path one.
+  const bullConnection = createRedis({
+    url: conn.redisUrl,
+    role: 'blocking',
+    logger,
+    name: 'exporter-bullmq',
+  });
+  shutdown.add('redis-bullmq', 'resources', () => closeRedis(bullConnection));
+  const nudgeQueue = createNudgeQueue({ connection: bullConnection, prefix: keys.bullPrefix, logger });
+  shutdown.add('nudge queue', 'resources', () => nudgeQueue.close());
+  registerQuietGauge(registry, pool, logger);
   if (incidents.alertmanagerToken === undefined) {
     logger.warn('ALERTMANAGER_TOKEN is not set: every Alertmanager notification is refused (401)');
   }
@@ -78,6 +106,8 @@ async function main(): Promise<void> {
     ops,
     throughputPushSeconds: env.THROUGHPUT_PUSH_SECONDS,
     incidents,
+    chaos,
+    nudges: { pool, redis, keys, queue: nudgeQueue, cooldownHours: env.NUDGE_COOLDOWN_HOURS },
   });
   shutdown.add('sse-streams', 'intake', closeStreams);
 
@@ -90,6 +120,7 @@ async function main(): Promise<void> {
     redis,
     keys,
     garminAccounts,
+    chaos,
     settings: {
       stravaVerifyToken: optionalSecret(env.STRAVA_VERIFY_TOKEN),
       stravaSubscriptionId: env.STRAVA_SUBSCRIPTION_ID,

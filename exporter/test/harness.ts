@@ -12,7 +12,7 @@ import {
   type Pool,
   type Redis,
 } from '@ops-cockpit/core';
-import { silentLogger } from '@ops-cockpit/core/testing';
+import { silentLogger, TEST_REDIS_URL } from '@ops-cockpit/core/testing';
 import { createApp } from '../src/app.js';
 import { createExporterMetrics } from '../src/metrics.js';
 import { createOpsData } from '../src/ops-data.js';
@@ -21,12 +21,16 @@ import { createWebhookHandler, type WebhookHandler, type WebhookSettings } from 
 import { createGarminAccounts, type GarminAccounts } from '../src/webhooks/garmin-accounts.js';
 import { createIncidentsDeps } from '../src/incidents/deps.js';
 import { registerCalmGauges } from '../src/incidents/gauges.js';
+import { createChaosDeps, type ChaosDeps } from '../src/chaos/deps.js';
+import { createNudgeQueue } from '../src/nudges/queue.js';
+import { registerQuietGauge } from '../src/nudges/gauges.js';
 
 export interface RunningApp {
   url: string;
   /** The lean webhook handler mounted ahead of express (its counters can be flushed on demand). */
   webhooks: WebhookHandler;
   garminAccounts: GarminAccounts;
+  chaos: ChaosDeps;
   close(): Promise<void>;
 }
 
@@ -46,6 +50,10 @@ export async function startApp(deps: {
   alertmanagerToken?: string;
   /** OPS_OPERATOR_TOKENS, `name:token,...` (default none). */
   operatorTokens?: string;
+  /** Spike Lab settings (default: disabled, 4 active at most, re-read every 5 s, Math.random). */
+  chaos?: { enabled?: boolean; maxActive?: number; refreshMs?: number; random?: () => number };
+  /** NUDGE_COOLDOWN_HOURS (default 24). */
+  nudgeCooldownHours?: number;
 }): Promise<RunningApp> {
   const check = () => checkDependencies(deps, 1_000);
   const registry = createRegistry({ service: 'exporter', version: 'test' });
@@ -60,6 +68,32 @@ export async function startApp(deps: {
     operatorTokens: new Secret(deps.operatorTokens ?? ''),
   });
   registerCalmGauges(registry, incidents.readCalm, silentLogger);
+  const chaos = createChaosDeps({
+    enabled: deps.chaos?.enabled ?? false,
+    maxActive: deps.chaos?.maxActive ?? 4,
+    refreshMs: deps.chaos?.refreshMs ?? 5_000,
+    redis: deps.redis,
+    redisUrl: new Secret(TEST_REDIS_URL),
+    keys,
+    pool: deps.pool,
+    operators: incidents.operators,
+    registry,
+    logger: silentLogger,
+    ...(deps.chaos?.random ? { random: deps.chaos.random } : {}),
+  });
+  await chaos.flags.start();
+  const bullConnection = createRedis({
+    url: new Secret(TEST_REDIS_URL),
+    role: 'blocking',
+    logger: silentLogger,
+    name: 'test-exporter-bullmq',
+  });
+  const nudgeQueue = createNudgeQueue({
+    connection: bullConnection,
+    prefix: keys.bullPrefix,
+    logger: silentLogger,
+  });
+  registerQuietGauge(registry, deps.pool, silentLogger);
   const { app, closeStreams } = createApp({
     logger: silentLogger,
     registry,
@@ -68,6 +102,14 @@ export async function startApp(deps: {
     ops,
     throughputPushSeconds: deps.throughputPushSeconds ?? 5,
     incidents,
+    chaos,
+    nudges: {
+      pool: deps.pool,
+      redis: deps.redis,
+      keys,
+      queue: nudgeQueue,
+      cooldownHours: deps.nudgeCooldownHours ?? 24,
+    },
   });
   const garminAccounts = createGarminAccounts({ pool: deps.pool, logger: silentLogger, refreshMs: 30_000 });
   await garminAccounts.refresh();
@@ -78,6 +120,7 @@ export async function startApp(deps: {
     redis: deps.redis,
     keys,
     garminAccounts,
+    chaos,
     settings: {
       stravaVerifyToken: undefined,
       stravaSubscriptionId: 0,
@@ -97,11 +140,15 @@ export async function startApp(deps: {
     url: urlOf(address),
     webhooks,
     garminAccounts,
+    chaos,
     close: async () => {
       closeStreams();
       await closeServer(server, 1_000);
       await webhooks.close();
       garminAccounts.close();
+      await chaos.flags.close();
+      await nudgeQueue.close();
+      await closeRedis(bullConnection);
     },
   };
 }

@@ -8,6 +8,8 @@ import { createExporterMetrics } from '../src/metrics.js';
 import { OPENAPI_PATH } from '../src/routes/openapi.js';
 import type { OpsData } from '../src/ops-data.js';
 import type { IncidentsDeps } from '../src/incidents/deps.js';
+import type { ChaosDeps } from '../src/chaos/deps.js';
+import type { NudgesDeps } from '../src/nudges/deps.js';
 import { WEBHOOK_ROUTES, webhookMethods } from '../src/webhooks/handler.js';
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -42,6 +44,8 @@ describe('OpenAPI document', () => {
       ops: {} as OpsData, // routes are only listed, never called
       throughputPushSeconds: 5,
       incidents: {} as IncidentsDeps, // likewise
+      chaos: {} as ChaosDeps, // likewise
+      nudges: {} as NudgesDeps, // likewise
     });
     const doc = parse(readFileSync(OPENAPI_PATH, 'utf8')) as {
       paths: Record<string, Record<string, unknown>>;

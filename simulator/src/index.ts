@@ -13,6 +13,7 @@ export * from './event-mix.js';
 export * from './generator.js';
 export * from './traffic.js';
 export * from './server.js';
+export * from './messaging.js';
 export * from './history.js';
 export * from './seed.js';
 export * from './demo-seeding.js';

@@ -10,6 +10,7 @@ import {
 } from './faults.js';
 import { stravaAthlete, stravaDetailedActivity } from './provider-payloads.js';
 import type { World } from './world.js';
+import { MessagingFake } from './messaging.js';
 
 /**
  * The simulator's HTTP surface: a fake Strava API (athlete, activity by id, OAuth refresh), Garmin ping
@@ -25,6 +26,8 @@ export interface SimulatorServerDeps {
   now?: () => number;
   /** [0, 1) source deciding which requests fail at a given error rate. */
   random?: () => number;
+  /** Fake SendGrid and Twilio with their outbox (default: a fresh one). */
+  messaging?: MessagingFake;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -140,6 +143,7 @@ export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const { world, faults, logger } = deps;
+  const messaging = deps.messaging ?? new MessagingFake();
 
   async function strava(req: http.IncomingMessage, url: URL, send: Send): Promise<void> {
     const method = req.method ?? 'GET';
@@ -259,6 +263,7 @@ export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
     const route = async () => {
       const path = url.pathname;
       if (path === '/healthz') return send(200, { status: 'ok' });
+      if (messaging.handles(path)) return messaging.handle(req, url, send);
       if (path === '/control' || path.startsWith('/control/')) return control(req, url, send);
       const target: FaultTarget | undefined =
         path.startsWith('/api/v3/') || path === '/oauth/token'

@@ -36,6 +36,9 @@ import { probeKeys } from './probes/keys.js';
 import { createProbeRunner } from './probes/runner.js';
 import { probeTargetsFrom } from './probes/targets.js';
 import type { QueueHandlers } from './handlers.js';
+import { createWorkerChaos } from './chaos.js';
+import { nudgeJobHandler } from './nudges/job.js';
+import { notifiersFrom } from './nudges/notifiers.js';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(workerEnvSchema);
@@ -76,6 +79,19 @@ async function main(): Promise<void> {
     ingestPending: () => ingestPending(redis, keys.ingestStream),
   });
 
+  const chaos = createWorkerChaos({
+    enabled: env.CHAOS_ENABLED,
+    refreshMs: env.CHAOS_REFRESH_MS,
+    maxActive: env.CHAOS_MAX_ACTIVE,
+    redis,
+    redisUrl: conn.redisUrl,
+    keys,
+    registry,
+    logger,
+  });
+  await chaos.flags.start();
+  shutdown.add('chaos flags', 'resources', () => chaos.flags.close());
+
   const probeTargets = probeTargetsFrom(env);
   const probes = createProbeRunner({
     pool,
@@ -87,11 +103,14 @@ async function main(): Promise<void> {
     intervalMs: env.PROBE_INTERVAL_SECONDS * 1000,
     metrics,
     logger,
+    chaos: chaos.gate,
   });
 
+  const notifiers = notifiersFrom(env);
+  shutdown.add('notifiers', 'resources', () => Object.values(notifiers).forEach((n) => n.close?.()));
   const handlers: QueueHandlers = {
     probe: { probe: probeJobHandler(probes) },
-    nudge: {},
+    nudge: { send: nudgeJobHandler({ pool, notifiers, metrics, logger }) },
     housekeeping: {
       'prune-probe-logs': async ({ olderThanDays }) => ({
         deleted: await pruneProbeLogs(pool, olderThanDays),
@@ -133,6 +152,7 @@ async function main(): Promise<void> {
     clientId: env.STRAVA_CLIENT_ID,
     clientSecret: env.STRAVA_CLIENT_SECRET,
     timeoutMs: env.PROVIDER_TIMEOUT_MS,
+    chaos: chaos.gate,
   });
   const ingestConnection = createRedis({
     url: conn.redisUrl,

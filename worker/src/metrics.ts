@@ -22,6 +22,7 @@ export interface WorkerMetrics {
   probeDuration: Histogram<'provider'>;
   probes: Counter<'provider' | 'result' | 'reason'>;
   probeSkips: Counter<'provider' | 'cause'>;
+  nudges: Counter<'channel' | 'outcome'>;
 }
 
 export function createWorkerMetrics(
@@ -113,6 +114,12 @@ export function createWorkerMetrics(
       name: 'ops_provider_probe_skips_total',
       help: 'Scheduled probes not run, by cause: in_flight (one still running), retry_after (the provider asked to wait), stale (its slot had passed).',
       labelNames: ['provider', 'cause'],
+      registers,
+    }),
+    nudges: new Counter({
+      name: 'ops_nudges_total',
+      help: 'Nudge send attempts, by channel (email, sms) and outcome (sent, failed, retried).',
+      labelNames: ['channel', 'outcome'],
       registers,
     }),
   };

@@ -11,6 +11,8 @@ import { createIngestAppender } from './ingest-append.js';
 import { createLiveCounters, type LiveCounters } from './live-counters.js';
 import type { GarminAccounts } from './garmin-accounts.js';
 import type { Delivery } from './delivery.js';
+import { applyIngestChaos, InjectedFault } from '../chaos/ingest.js';
+import type { ChaosDeps } from '../chaos/deps.js';
 
 export const WEBHOOK_PREFIX = '/api/webhooks/';
 
@@ -49,6 +51,8 @@ export interface WebhookDeps {
   counterFlushMs?: number;
   /** Longest wait for the append before answering 503; below Strava's 2 s deadline (default 1.5 s). */
   appendTimeoutMs?: number;
+  /** Spike Lab target `ingest`, applied from memory (absent: never). */
+  chaos?: Pick<ChaosDeps, 'flags' | 'injected'>;
 }
 
 /** A node:http listener for the webhook paths; returns false for any other path, to hand it to express. */
@@ -88,11 +92,14 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
   });
   let lastAppendError = '';
 
-  const appendWithin = async (delivery: Delivery): Promise<boolean[]> => {
+  const appendWithin = async (delivery: Delivery, duplicate: boolean): Promise<boolean[]> => {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        append(delivery.items.map((item) => item.envelope)),
+        append(
+          delivery.items.map((item) => item.envelope),
+          { duplicate },
+        ),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new AppendTimeout(`no answer within ${appendTimeoutMs} ms`)),
@@ -106,10 +113,10 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
   };
 
   /** Appends, counts and answers an accepted delivery; 503 when the append cannot be confirmed. */
-  const accept = async (provider: Provider, delivery: Delivery, res: ServerResponse) => {
+  const accept = async (provider: Provider, delivery: Delivery, res: ServerResponse, duplicate: boolean) => {
     let appended: boolean[];
     try {
-      appended = await appendWithin(delivery);
+      appended = await appendWithin(delivery, duplicate);
       lastAppendError = '';
     } catch (err) {
       const message = (err as Error).message;
@@ -148,6 +155,8 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     if (req.method !== 'POST') {
       throw new HttpProblem('method-not-allowed', `${path} accepts ${allowed(provider)}`);
     }
+    // Spike Lab first: an outage answers before the body is read, as a provider meeting a down service would see.
+    const duplicate = await applyIngestChaos(deps.chaos, provider);
     // Only Apple Health deliveries are signed; the secret is looked up for them alone.
     const appleSecret = provider === 'apple_health' ? settings.appleHealthSecret : undefined;
     if (provider === 'apple_health' && appleSecret === undefined) {
@@ -210,7 +219,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
           : 'no entry belongs to a linked Garmin account',
       );
     }
-    return accept(provider, delivery, res);
+    return accept(provider, delivery, res, duplicate);
   };
 
   /** Answers a problem; 413 also closes the connection, so the rest of an oversized body is never read. */
@@ -225,7 +234,8 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       return problem.status;
     }
     const headers: Record<string, string> = {};
-    if (problem.type === 'dependency-unavailable') headers['retry-after'] = RETRY_AFTER_SECONDS;
+    if (problem instanceof InjectedFault) headers['retry-after'] = String(problem.retryAfterSeconds);
+    else if (problem.type === 'dependency-unavailable') headers['retry-after'] = RETRY_AFTER_SECONDS;
     if (problem.type === 'payload-too-large') headers.connection = 'close';
     if (problem.type === 'method-not-allowed' && provider) headers.allow = allowed(provider);
     sendProblem(res, problem.type, problem.message, path, { extras: problem.extras, headers });

@@ -10,8 +10,9 @@ import {
   type Redis,
 } from '@ops-cockpit/core';
 import type { WorkerMetrics } from '../metrics.js';
+import type { ProviderChaosGate } from '../chaos.js';
 import type { StatusSet } from './expected-statuses.js';
-import { httpProbe } from './http-probe.js';
+import { httpProbe, type HttpProbeResult } from './http-probe.js';
 import type { ProbeKeys } from './keys.js';
 import { withLock } from './lock.js';
 import { PROBE_PHASES, parseRetryAfter, phasesOf, reasonOfStatus, type ProbePhase } from './outcome.js';
@@ -38,6 +39,8 @@ export interface ProbeRunnerDeps {
   >;
   logger: Logger;
   now?: () => number;
+  /** Spike Lab target `provider`: a delay before the probe, or an injected answer in place of it. */
+  chaos?: ProviderChaosGate;
 }
 
 export interface ProbeRunner {
@@ -98,11 +101,15 @@ export function createProbeRunner(deps: ProbeRunnerDeps): ProbeRunner {
   async function run(target: ProbeTarget): Promise<ProbeOutcome> {
     const { provider } = target;
     const at = new Date(now());
-    const result = await httpProbe({
-      url: target.url,
-      headers: probeHeaders(target),
-      timeoutMs: deps.timeoutMs,
-    });
+    const injected = await deps.chaos?.(provider);
+    const result: HttpProbeResult = injected
+      ? {
+          kind: 'answered',
+          status: injected.status,
+          retryAfter: String(injected.retryAfterSeconds),
+          marks: { firstByte: 0, end: 0 },
+        }
+      : await httpProbe({ url: target.url, headers: probeHeaders(target), timeoutMs: deps.timeoutMs });
     const status = result.status;
     const reason = result.kind === 'answered' ? reasonOfStatus(result.status, deps.expected) : result.reason;
     const phasesMs = phasesOf(result.marks);

@@ -1,5 +1,6 @@
 import { stravaActivitySchema, stravaTokenSchema, type StravaActivity } from '@ops-cockpit/core';
 import { ProviderError, fetchJson } from './errors.js';
+import type { ProviderChaosGate } from '../chaos.js';
 
 export interface StravaClientOptions {
   /** e.g. https://www.strava.com; the API lives under /api/v3 and OAuth under /oauth. */
@@ -7,6 +8,8 @@ export interface StravaClientOptions {
   clientId?: string;
   clientSecret?: string;
   timeoutMs: number;
+  /** Spike Lab target `provider` (absent: never). */
+  chaos?: ProviderChaosGate;
 }
 
 export interface StravaTokens {
@@ -17,13 +20,18 @@ export interface StravaTokens {
 
 /** The two Strava calls ingestion needs: read an activity, refresh an athlete's token. */
 export class StravaClient {
-  constructor(private readonly opts: StravaClientOptions) {}
+  private readonly chaos;
+
+  constructor(private readonly opts: StravaClientOptions) {
+    this.chaos = opts.chaos ? { provider: 'strava' as const, gate: opts.chaos } : undefined;
+  }
 
   async getActivity(accessToken: string, id: number): Promise<StravaActivity> {
     const body = await fetchJson(
       new URL(`/api/v3/activities/${id}`, this.opts.baseUrl).toString(),
       { headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' } },
       this.opts.timeoutMs,
+      this.chaos,
     );
     const parsed = stravaActivitySchema.safeParse(body);
     if (!parsed.success)
@@ -45,6 +53,7 @@ export class StravaClient {
         }),
       },
       this.opts.timeoutMs,
+      this.chaos,
     );
     const parsed = stravaTokenSchema.safeParse(body);
     if (!parsed.success) throw new ProviderError('bad_response', 'token refresh answer lacks tokens');

@@ -1,0 +1,28 @@
+import { Router } from 'express';
+import { listQuietUsers } from '@ops-cockpit/core';
+import { HttpProblem } from '../problem.js';
+import { decodeCursor, encodeCursor } from '../quiet/cursor.js';
+import type { NudgesDeps } from '../nudges/deps.js';
+import { intQuery } from './ops.js';
+
+/** `GET /api/ops/quiet-users`: users quiet for more than `days` days, most inactive first, keyset-paginated. */
+export function quietUsersRoutes(deps: Pick<NudgesDeps, 'pool'>): Router {
+  const router = Router();
+  router.get('/api/ops/quiet-users', async (req, res) => {
+    const days = intQuery(req, 'days', 10, 1, 3650);
+    const limit = intQuery(req, 'limit', 50, 1, 500);
+    const raw = req.query.cursor;
+    let after;
+    if (raw !== undefined && raw !== '') {
+      after = typeof raw === 'string' ? decodeCursor(raw) : undefined;
+      if (!after) {
+        throw new HttpProblem('bad-request', 'cursor is not a nextCursor this API returned', {
+          errors: [{ field: 'cursor', message: 'expected the nextCursor of a previous page' }],
+        });
+      }
+    }
+    const page = await listQuietUsers(deps.pool, { days, limit, after });
+    res.json({ users: page.users, nextCursor: page.next ? encodeCursor(page.next) : null });
+  });
+  return router;
+}
