@@ -16,6 +16,10 @@ const simulatorUrl = `http://127.0.0.1:${process.env.SIMULATOR_PORT || 9400}`;
 const demoDefaults = {
   STRAVA_API_URL: simulatorUrl,
   EXPORTER_URL: `http://127.0.0.1:${process.env.PORT || 8080}`,
+  // Nudge e-mails go to the simulator's fake SendGrid (its outbox: GET /control/outbox).
+  NUDGE_EMAIL_TRANSPORT: 'sendgrid',
+  SENDGRID_API_URL: simulatorUrl,
+  SENDGRID_API_KEY: 'SG.simulator-key',
   // The "app token" the worker probes Strava's /api/v3/athlete with: one the simulator accepts until 2100.
   STRAVA_PROBE_TOKEN: mintAccessToken({ athleteId: 1001, issuedAtMs: Date.now(), expiresAt: 4_102_444_800 }),
   // A fixed, public demo secret: Apple Health traffic from the simulator is signed with it.
