@@ -1,12 +1,8 @@
-// End to end with the real binaries: a probe metric goes to 0 → Prometheus (real rules file) fires ProviderDown
-// → Alertmanager (real alertmanager.yml) posts to the exporter → an incident row → the calm score drops by 60;
-// the metric recovers → resolved → the score returns. Everything listens on 127.0.0.1 and lives in temp dirs.
-//
-// The worker does two things when Strava goes down: it sets ops_provider_probe_success{provider="strava"} to 0
-// (Prometheus → the alert → the incident, -10) and logs failed probes to provider_health_logs (the calm score's
-// "provider down", -50, read from Postgres, independent of Prometheus). This test stands in for the worker: a
-// tiny metrics target serves the probe gauge, and the test inserts the 3 failed probe rows at the moment it
-// flips the gauge. The real worker is wired to the same metric and table by the provider-probe issue.
+// End to end with the real pieces: the simulator takes Strava down → the real worker's probes fail (its
+// ops_provider_probe_success gauge drops to 0 and it logs failed probes) → Prometheus (real rules file) fires
+// ProviderDown → Alertmanager (real alertmanager.yml) posts to the exporter → an incident row → the calm score
+// drops by 60 (-10 for the incident, -50 once the last 3 probes failed); the simulator recovers → the next probe
+// succeeds → resolved → the score returns. Everything listens on 127.0.0.1 and lives in temp dirs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +18,10 @@ import {
   waitFor,
   type TestDatabase,
   type TestRedis,
+  spawnService,
 } from '@ops-cockpit/core/testing';
+// The simulator is the provider: its real fake-Strava server, on loopback.
+import { startSimulator } from '../../simulator/test/helpers.js';
 import { startApp, type RunningApp } from './harness.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -130,15 +129,22 @@ async function stravaIncident(): Promise<Json | undefined> {
 }
 
 it('provider down → alert → incident → calm score −60 → recovery → resolved, score back', async () => {
-  // Stand-in for the worker's /metrics.
-  let probeSuccess = 1;
-  const target = await serve((_req, res) => {
-    res.setHeader('content-type', 'text/plain; version=0.0.4');
-    res.end(
-      `# TYPE ops_provider_probe_success gauge\nops_provider_probe_success{provider="strava"} ${probeSuccess}\n`,
-    );
+  // The simulator stands in for Strava; the real worker probes it every second.
+  const sim = await startSimulator();
+  cleanups.push(sim.close);
+  const workerPort = await freePort();
+  const worker = spawnService('worker', {
+    DATABASE_URL: db.url.reveal(),
+    REDIS_PREFIX: redis.prefix,
+    WORKER_METRICS_PORT: String(workerPort),
+    STRAVA_API_URL: sim.url,
+    STRAVA_PROBE_TOKEN: sim.world.issueToken(1001, Date.now()).accessToken,
+    PROBE_INTERVAL_SECONDS: '1',
+    PROBE_TIMEOUT_MS: '500',
   });
-  cleanups.push(target.close);
+  cleanups.push(async () => void (await worker.stop()));
+  await worker.waitForLog('worker running');
+  const target = { url: `http://127.0.0.1:${workerPort}` };
   // Stand-in PagerDuty: critical alerts page on-call; nothing leaves the machine.
   const pages: Json[] = [];
   const pagerduty = await serve((req, res) => {
@@ -197,13 +203,19 @@ it('provider down → alert → incident → calm score −60 → recovery → r
   );
   expect(await calmScore()).toBe(100);
 
-  // Strava goes down: the gauge flips and the 3 failed probes are logged, at the same moment.
-  const failedAt = Date.now();
-  probeSuccess = 0;
-  await db.pool.query(
-    `INSERT INTO provider_health_logs (provider, status, error_reason, "timestamp")
-     SELECT 'strava', 'error', 'http_5xx', now() - make_interval(secs => n) FROM generate_series(0, 2) n`,
+  // Healthy first: the worker's probe succeeds and Prometheus has seen it.
+  await waitFor(
+    async () => (await query(promUrl, 'ops_provider_probe_success{provider="strava"} == 1')).length === 1,
+    'a successful Strava probe scraped',
+    opts,
   );
+
+  // Strava goes down at the simulator.
+  const failedAt = Date.now();
+  await fetch(`${sim.url}/control/strava`, {
+    method: 'PUT',
+    body: JSON.stringify({ errorRate: 1, errorStatus: 503 }),
+  });
   const incident = await waitFor(stravaIncident, 'the ProviderDown incident', {
     timeoutMs: 10_000,
     intervalMs: 20,
@@ -211,17 +223,15 @@ it('provider down → alert → incident → calm score −60 → recovery → r
   const failureToIncidentMs = Date.now() - failedAt;
   console.log(`failure → incident row: ${failureToIncidentMs} ms`);
   expect(incident).toMatchObject({ level: 'critical', message: 'strava is down', resolved_at: null });
-  expect(await calmScore()).toBe(40);
+  // "Down" for the calm score needs the last 3 probes failed: about 3 s of probes at 1 s.
+  await waitFor(async () => (await calmScore()) === 40, 'calm score 40', opts);
   // Critical: on-call was paged too, with the key from the file.
   await waitFor(() => pages.find((p) => p.event_action === 'trigger'), 'the PagerDuty trigger', opts);
   expect(pages[0]).toMatchObject({ routing_key: 'e2e-routing-key', event_action: 'trigger' });
 
-  // Strava recovers: the gauge flips back and a successful probe is logged.
+  // Strava recovers at the simulator; the next probe succeeds.
   const recoveredAt = Date.now();
-  probeSuccess = 1;
-  await db.pool.query(
-    `INSERT INTO provider_health_logs (provider, status, latency_ms) VALUES ('strava', 'success', 120)`,
-  );
+  await fetch(`${sim.url}/control/reset`, { method: 'POST' });
   const resolved = await waitFor(
     async () => (await stravaIncident())?.resolved_at as Date | undefined,
     'the incident resolved',
@@ -229,8 +239,16 @@ it('provider down → alert → incident → calm score −60 → recovery → r
   );
   console.log(`recovery → incident resolved: ${Date.now() - recoveredAt} ms`);
   expect(resolved.getTime()).toBeGreaterThanOrEqual(failedAt);
-  expect(await calmScore()).toBe(100);
+  await waitFor(async () => (await calmScore()) === 100, 'calm score back to 100', opts);
+  // The worker logged the outage as real probe rows.
+  const probes = await db.pool.query(
+    `SELECT count(*) FILTER (WHERE status = 'error' AND error_reason = 'http_5xx')::int AS failed,
+            count(*) FILTER (WHERE status = 'success')::int AS ok
+       FROM provider_health_logs WHERE provider = 'strava'`,
+  );
+  expect(probes.rows[0].failed).toBeGreaterThanOrEqual(3);
+  expect(probes.rows[0].ok).toBeGreaterThanOrEqual(2);
   // One incident for the whole outage, however many notifications Alertmanager sent.
   const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM incidents`);
   expect(rows[0].n).toBe(1);
-}, 45_000);
+}, 60_000);
