@@ -1,243 +1,22 @@
 import {
-  createTestDatabase,
-  createTestRedis,
-  type TestDatabase,
-  type TestRedis,
-} from '@ops-cockpit/core/testing';
-import { startApp, type RunningApp } from './harness.js';
+  ADA,
+  AM_TOKEN,
+  BOB,
+  acknowledge,
+  alert,
+  appUrl,
+  db,
+  list,
+  notification,
+  post,
+  redis,
+  setupIncidentsApp,
+  status,
+  type Json,
+} from './incidents-support.js';
+import { startApp } from './harness.js';
 
-// Response bodies are checked field by field; the test reads them loosely typed.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-const AM_TOKEN = 'am-token-0123456789';
-const ADA = 'ada-token-0123456789abcdef';
-const BOB = 'bob-token-0123456789abcdef';
-
-let db: TestDatabase;
-let redis: TestRedis;
-let app: RunningApp;
-
-beforeAll(async () => {
-  db = await createTestDatabase('incidents');
-  redis = await createTestRedis('incidents');
-  app = await startApp({
-    pool: db.pool,
-    redis: redis.redis,
-    prefix: redis.prefix,
-    alertmanagerToken: AM_TOKEN,
-    operatorTokens: `ada:${ADA},bob:${BOB}`,
-  });
-});
-afterAll(async () => {
-  await app?.close();
-  await redis?.close();
-  await db?.drop();
-});
-beforeEach(async () => {
-  await db.pool.query('TRUNCATE incidents');
-});
-
-/** The body Alertmanager 0.25 really sent (shared/FACTS.md), with this test's alerts. */
-function notification(alerts: Json[], status = 'firing'): Json {
-  return {
-    receiver: 'ops-cockpit-exporter',
-    status,
-    alerts,
-    groupLabels: { alertname: 'ProviderDown' },
-    commonLabels: {},
-    commonAnnotations: {},
-    externalURL: 'http://127.0.0.1:9093',
-    version: '4',
-    groupKey: '{}:{alertname="ProviderDown"}',
-    truncatedAlerts: 0,
-  };
-}
-
-function alert(overrides: Json = {}): Json {
-  return {
-    status: 'firing',
-    labels: { alertname: 'ProviderDown', provider: 'strava', severity: 'critical' },
-    annotations: { summary: 'strava is down', description: 'every probe failed' },
-    startsAt: '2026-11-26T08:39:05.815Z',
-    endsAt: '0001-01-01T00:00:00Z',
-    generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=ops_provider_probe_success+%3D%3D+0',
-    fingerprint: 'bff4b508465281bd',
-    ...overrides,
-  };
-}
-
-async function post(body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${app.url}/api/alertmanager`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${AM_TOKEN}`, 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Json };
-}
-
-async function rows(): Promise<Json[]> {
-  const { rows } = await db.pool.query(
-    `SELECT message, level, source, fingerprint, labels, generator_url, started_at, resolved_at
-       FROM incidents ORDER BY id`,
-  );
-  return rows;
-}
-
-async function list(state?: string) {
-  const res = await fetch(`${app.url}/api/ops/incidents${state ? `?state=${state}` : ''}`);
-  return { status: res.status, body: (await res.json()) as Json };
-}
-
-async function acknowledge(id: number | string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${app.url}/api/ops/incidents/${id}/acknowledge`, { method: 'POST', headers });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Json };
-}
-
-async function status(): Promise<Json> {
-  return (await fetch(`${app.url}/api/ops/status`)).json();
-}
-
-describe('POST /api/alertmanager', () => {
-  it('opens one incident per firing alert, however often Alertmanager repeats it', async () => {
-    for (let i = 0; i < 3; i++) {
-      const res = await post(notification([alert()]));
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ firing: 1, resolved: 0, ignored: 0 });
-    }
-    expect(await rows()).toEqual([
-      {
-        message: 'strava is down',
-        level: 'critical',
-        source: 'alertmanager',
-        fingerprint: 'bff4b508465281bd',
-        labels: { alertname: 'ProviderDown', provider: 'strava', severity: 'critical' },
-        generator_url: 'http://127.0.0.1:9090/graph?g0.expr=ops_provider_probe_success+%3D%3D+0',
-        started_at: new Date('2026-11-26T08:39:05.815Z'),
-        resolved_at: null,
-      },
-    ]);
-  });
-
-  it('resolves from endsAt, never reopens on a late firing, and opens anew when the alert fires again', async () => {
-    await post(notification([alert()]));
-    const resolved = alert({ status: 'resolved', endsAt: '2026-11-26T08:45:00.5Z' });
-    expect((await post(notification([resolved], 'resolved'))).body).toEqual({
-      firing: 0,
-      resolved: 1,
-      ignored: 0,
-    });
-    await post(notification([alert()])); // a retried, older notification arriving late
-    await post(notification([resolved], 'resolved'));
-    let all = await rows();
-    expect(all).toHaveLength(1);
-    expect(all[0].resolved_at).toEqual(new Date('2026-11-26T08:45:00.5Z'));
-
-    // The same alert firing again is a new activation: Prometheus gives it a new startsAt.
-    await post(notification([alert({ startsAt: '2026-11-26T09:00:00Z' })]));
-    all = await rows();
-    expect(all.map((r) => r.resolved_at)).toEqual([new Date('2026-11-26T08:45:00.5Z'), null]);
-  });
-
-  it('records a resolved alert whose firing it never heard, already resolved', async () => {
-    await post(notification([alert({ status: 'resolved', endsAt: '2026-11-26T08:50:00Z' })], 'resolved'));
-    expect((await rows()).map((r) => [r.fingerprint, r.resolved_at])).toEqual([
-      ['bff4b508465281bd', new Date('2026-11-26T08:50:00Z')],
-    ]);
-  });
-
-  it('maps severity to level and takes the alert name when there is no summary', async () => {
-    const cases: Array<[string | undefined, string]> = [
-      ['critical', 'critical'],
-      ['error', 'error'],
-      ['page', 'error'],
-      ['warning', 'warn'],
-      ['info', 'warn'],
-      [undefined, 'warn'],
-    ];
-    const alerts = cases.map(([severity], i) =>
-      alert({
-        labels: { alertname: `Alert${i}`, ...(severity ? { severity } : {}) },
-        annotations: i === 0 ? { summary: 'with summary' } : {},
-        fingerprint: `fp${i}`,
-      }),
-    );
-    expect((await post(notification(alerts))).status).toBe(200);
-    const { rows: got } = await db.pool.query('SELECT fingerprint, level, message FROM incidents ORDER BY 1');
-    expect(got).toEqual(
-      cases.map(([, level], i) => ({
-        fingerprint: `fp${i}`,
-        level,
-        message: i === 0 ? 'with summary' : `Alert${i}`,
-      })),
-    );
-  });
-
-  it('skips alerts labelled incident="false" (the calm-score alert) and keeps the others', async () => {
-    const calm = alert({
-      labels: { alertname: 'CalmScoreLow', severity: 'critical', incident: 'false' },
-      fingerprint: 'calm',
-    });
-    expect((await post(notification([calm, alert()]))).body).toEqual({ firing: 1, resolved: 0, ignored: 1 });
-    expect((await rows()).map((r) => r.fingerprint)).toEqual(['bff4b508465281bd']);
-  });
-
-  it('answers 401 without the bearer token or with another one, with a Bearer challenge', async () => {
-    for (const headers of [
-      { authorization: '' },
-      { authorization: `Bearer ${ADA}` },
-      { authorization: AM_TOKEN },
-    ]) {
-      const res = await post(notification([alert()]), headers);
-      expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="ops-cockpit"');
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(res.body.type).toBe('https://ops-cockpit.dev/problems/unauthorized');
-    }
-    expect(await rows()).toEqual([]);
-  });
-
-  it('refuses every notification when ALERTMANAGER_TOKEN is not set', async () => {
-    const other = await startApp({ pool: db.pool, redis: redis.redis, prefix: redis.prefix });
-    try {
-      const res = await fetch(`${other.url}/api/alertmanager`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${AM_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(notification([alert()])),
-      });
-      expect(res.status).toBe(401);
-    } finally {
-      await other.close();
-    }
-  });
-
-  it('answers 422 naming each bad field, and writes nothing even when other alerts are valid', async () => {
-    const bad = notification([
-      alert(),
-      alert({ fingerprint: 'second', startsAt: 'yesterday', labels: { alertname: 7 } }),
-    ]);
-    delete bad.version;
-    const res = await post(bad);
-    expect(res.status).toBe(422);
-    expect(res.body.type).toBe('https://ops-cockpit.dev/problems/validation-failed');
-    expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
-      'alerts.1.labels.alertname',
-      'alerts.1.startsAt',
-      'version',
-    ]);
-    expect((await post(notification([]))).body.errors).toEqual([
-      { field: 'alerts', message: expect.stringMatching(/>=1/) },
-    ]);
-    expect(await rows()).toEqual([]);
-  });
-
-  it('answers 400 to malformed JSON and 415 to another media type', async () => {
-    expect((await post('{"alerts": [')).status).toBe(400);
-    const res = await post(JSON.stringify(notification([alert()])), { 'content-type': 'text/plain' });
-    expect(res.status).toBe(415);
-    expect(await rows()).toEqual([]);
-  });
-});
+setupIncidentsApp();
 
 describe('GET /api/ops/incidents and acknowledge', () => {
   async function seed() {
@@ -420,7 +199,7 @@ describe('GET /api/ops/status and the calm gauges', () => {
       ],
     });
 
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${appUrl()}/metrics`)).text();
     expect(metrics).toContain('ops_calm_score 20\n');
     expect(metrics).toContain('ops_calm_penalty{factor="open_incidents"} 10\n');
     expect(metrics).toContain('ops_calm_penalty{factor="provider_latency"} 20\n');
