@@ -48,7 +48,7 @@ describe('health', () => {
 
   it('GET /readyz is 503 naming Redis when Redis is unreachable', async () => {
     const broken = unreachableRedis();
-    const other = await startApp({ pool: db.pool, redis: broken });
+    const other = await startApp({ pool: db.pool, redis: broken, prefix: redis.prefix });
     try {
       const res = await fetch(`${other.url}/readyz`);
       expect(res.status).toBe(503);
@@ -71,7 +71,7 @@ describe('health', () => {
       logger: silentLogger,
       applicationName: 'unreachable',
     });
-    const other = await startApp({ pool, redis: redis.redis });
+    const other = await startApp({ pool, redis: redis.redis, prefix: redis.prefix });
     try {
       const res = await fetch(`${other.url}/readyz`);
       expect(res.status).toBe(503);

@@ -12,7 +12,7 @@ import {
   type Pool,
   type Redis,
 } from '@ops-cockpit/core';
-import { silentLogger, TEST_REDIS_URL } from '@ops-cockpit/core/testing';
+import { silentLogger } from '@ops-cockpit/core/testing';
 import { createApp } from '../src/app.js';
 import { createExporterMetrics } from '../src/metrics.js';
 import { createOpsData } from '../src/ops-data.js';
@@ -32,6 +32,12 @@ export interface RunningApp {
   garminAccounts: GarminAccounts;
   chaos: ChaosDeps;
   close(): Promise<void>;
+}
+
+/** The URL of the server `client` talks to, so extra connections (BullMQ, pub/sub) use the test's own Redis. */
+function sameServer(client: Redis): Secret {
+  const { host, port } = client.options;
+  return new Secret(`redis://${host ?? '127.0.0.1'}:${port ?? 6379}`);
 }
 
 /**
@@ -73,7 +79,7 @@ export async function startApp(deps: {
     maxActive: deps.chaos?.maxActive ?? 4,
     refreshMs: deps.chaos?.refreshMs ?? 5_000,
     redis: deps.redis,
-    redisUrl: new Secret(TEST_REDIS_URL),
+    redisUrl: sameServer(deps.redis),
     keys,
     pool: deps.pool,
     operators: incidents.operators,
@@ -83,7 +89,7 @@ export async function startApp(deps: {
   });
   await chaos.flags.start();
   const bullConnection = createRedis({
-    url: new Secret(TEST_REDIS_URL),
+    url: sameServer(deps.redis),
     role: 'blocking',
     logger: silentLogger,
     name: 'test-exporter-bullmq',

@@ -5,6 +5,7 @@ import {
   freePort,
   spawnService,
   uniqueName,
+  type ServiceProcess,
   type TestRedis,
 } from '@ops-cockpit/core/testing';
 
@@ -34,6 +35,7 @@ describe('worker process', () => {
       WORKER_METRICS_PORT: String(port),
     };
     const svc = spawnService('worker', env);
+    let again: ServiceProcess | undefined;
     try {
       await svc.waitForLog('worker running');
       const base = `http://127.0.0.1:${port}`;
@@ -48,14 +50,16 @@ describe('worker process', () => {
       expect(await svc.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
       // A restart (a second replica alike) converges on the same schedule rather than adding one.
-      const again = spawnService('worker', env);
+      again = spawnService('worker', env);
       await again.waitForLog('worker running');
       // prune-probe-logs and recompute-challenge, each once.
       const schedulers = await redis.redis.zrange(`${redis.prefix}:bull:housekeeping:repeat`, '0', '-1');
       expect(schedulers.sort()).toEqual(['prune-probe-logs', 'recompute-challenge']);
       expect(await again.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     } finally {
+      // Never leave a process behind when an assertion fails midway.
       await svc.stop('SIGKILL');
+      await again?.stop('SIGKILL');
     }
   });
 });
