@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { HttpProblem } from '../problem.js';
 import type { OperatorTokens } from '../auth/operators.js';
 import { INCIDENT_STATES, type IncidentState, type IncidentStore } from '../incidents/store.js';
-import { intQuery } from './ops.js';
+import { intQuery } from '../query-params.js';
 import { unauthorized } from '../auth/unauthorized.js';
 
 /** Grafana's data proxy sends the signed-in user here (GF_DATAPROXY_SEND_USER_HEADER). */

@@ -3,7 +3,7 @@ import { listQuietUsers } from '@ops-cockpit/core';
 import { HttpProblem } from '../problem.js';
 import { decodeCursor, encodeCursor } from '../quiet/cursor.js';
 import type { NudgesDeps } from '../nudges/deps.js';
-import { intQuery } from './ops.js';
+import { intQuery } from '../query-params.js';
 
 /** `GET /api/ops/quiet-users`: users quiet for more than `days` days, most inactive first, keyset-paginated. */
 export function quietUsersRoutes(deps: Pick<NudgesDeps, 'pool'>): Router {
