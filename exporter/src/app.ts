@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Logger, DependencyStatus } from '@ops-cockpit/core';
+import { isDependencyUnavailable, type Logger, type DependencyStatus } from '@ops-cockpit/core';
 import type { Registry } from 'prom-client';
 import { HttpProblem, sendProblem } from './problem.js';
 import { methodLabel, type ExporterMetrics } from './metrics.js';
@@ -121,6 +121,17 @@ export function createApp(deps: AppDeps): OpsApp {
     const status = (err as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       sendProblem(res, new HttpProblem('bad-request', (err as Error).message), req.path);
+      return;
+    }
+    // Postgres or Redis unreachable: the client should come back later, this is no bug of the request or ours.
+    if (isDependencyUnavailable(err)) {
+      req.log.warn({ err: (err as Error).message }, 'dependency unavailable');
+      res.set('Retry-After', '5');
+      sendProblem(
+        res,
+        new HttpProblem('dependency-unavailable', 'a dependency is unavailable; retry later'),
+        req.path,
+      );
       return;
     }
     req.log.error({ err }, 'unhandled error');
