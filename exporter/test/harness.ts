@@ -24,6 +24,7 @@ import { registerCalmGauges } from '../src/incidents/gauges.js';
 import { createChaosDeps, type ChaosDeps } from '../src/chaos/deps.js';
 import { createNudgeQueue } from '../src/nudges/queue.js';
 import { registerQuietGauge } from '../src/nudges/gauges.js';
+import { createJobsDeps } from '../src/jobs/deps.js';
 
 export interface RunningApp {
   url: string;
@@ -100,6 +101,15 @@ export async function startApp(deps: {
     logger: silentLogger,
   });
   registerQuietGauge(registry, deps.pool, silentLogger);
+  const jobs = createJobsDeps({
+    redis: deps.redis,
+    bullConnection,
+    keys,
+    ingestStreamMaxlen: 1_000_000,
+    pool: deps.pool,
+    registry,
+    logger: silentLogger,
+  });
   const { app, closeStreams } = createApp({
     logger: silentLogger,
     registry,
@@ -116,6 +126,7 @@ export async function startApp(deps: {
       queue: nudgeQueue,
       cooldownHours: deps.nudgeCooldownHours ?? 24,
     },
+    jobs,
   });
   const garminAccounts = createGarminAccounts({ pool: deps.pool, logger: silentLogger, refreshMs: 30_000 });
   await garminAccounts.refresh();
@@ -149,11 +160,12 @@ export async function startApp(deps: {
     chaos,
     close: async () => {
       closeStreams();
-      await closeServer(server, 1_000);
+      await closeServer(server, 1_000, 100);
       await webhooks.close();
       garminAccounts.close();
       await chaos.flags.close();
       await nudgeQueue.close();
+      await jobs.failedJobs.close();
       await closeRedis(bullConnection);
     },
   };
