@@ -20,6 +20,8 @@ import type { ChaosDeps } from './chaos/deps.js';
 import { quietUsersRoutes } from './routes/quiet-users.js';
 import { nudgeRoutes } from './routes/nudges.js';
 import type { NudgesDeps } from './nudges/deps.js';
+import { jobRoutes } from './routes/jobs.js';
+import type { JobsDeps } from './jobs/deps.js';
 
 /** Everything the app talks to, passed in so tests build it against their own Postgres, Redis and registry. */
 export interface AppDeps {
@@ -32,6 +34,8 @@ export interface AppDeps {
   incidents: IncidentsDeps;
   chaos: ChaosDeps;
   nudges: NudgesDeps;
+  /** Dead letters and failed jobs, listed and replayed by operators. */
+  jobs: JobsDeps;
 }
 
 /** The express app plus what a graceful shutdown must end (long-lived SSE streams). */
@@ -88,6 +92,7 @@ export function createApp(deps: AppDeps): OpsApp {
   app.use(chaosRoutes(deps.chaos));
   app.use(quietUsersRoutes(deps.nudges));
   app.use(nudgeRoutes({ ...deps.nudges, operators: deps.incidents.operators, logger: deps.logger }));
+  app.use(jobRoutes({ ...deps.jobs, operators: deps.incidents.operators, logger: deps.logger }));
   const streams = throughputStreamRoutes(deps.ops, deps.logger, { pushSeconds: deps.throughputPushSeconds });
   app.use(streams.router);
 

@@ -32,6 +32,7 @@ import { registerCalmGauges } from './incidents/gauges.js';
 import { createChaosDeps } from './chaos/deps.js';
 import { createNudgeQueue } from './nudges/queue.js';
 import { registerQuietGauge } from './nudges/gauges.js';
+import { createJobsDeps } from './jobs/deps.js';
 
 function optionalSecret(value: string | undefined): Secret | undefined {
   return value === undefined ? undefined : new Secret(value);
@@ -92,9 +93,24 @@ async function main(): Promise<void> {
     name: 'exporter-bullmq',
   });
   shutdown.add('redis-bullmq', 'resources', () => closeRedis(bullConnection));
-  const nudgeQueue = createNudgeQueue({ connection: bullConnection, prefix: keys.bullPrefix, logger });
+  const nudgeQueue = createNudgeQueue({
+    connection: bullConnection,
+    prefix: keys.bullPrefix,
+    logger,
+    backoffMs: env.NUDGE_RETRY_BASE_MS,
+  });
   shutdown.add('nudge queue', 'resources', () => nudgeQueue.close());
   registerQuietGauge(registry, pool, logger);
+  const jobs = createJobsDeps({
+    redis,
+    bullConnection,
+    keys,
+    ingestStreamMaxlen: env.INGEST_STREAM_MAXLEN,
+    pool,
+    registry,
+    logger,
+  });
+  shutdown.add('failed jobs', 'resources', () => jobs.failedJobs.close());
   if (incidents.alertmanagerToken === undefined) {
     logger.warn('ALERTMANAGER_TOKEN is not set: every Alertmanager notification is refused (401)');
   }
@@ -108,6 +124,7 @@ async function main(): Promise<void> {
     incidents,
     chaos,
     nudges: { pool, redis, keys, queue: nudgeQueue, cooldownHours: env.NUDGE_COOLDOWN_HOURS },
+    jobs,
   });
   shutdown.add('sse-streams', 'intake', closeStreams);
 

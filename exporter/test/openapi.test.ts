@@ -10,6 +10,7 @@ import type { OpsData } from '../src/ops-data.js';
 import type { IncidentsDeps } from '../src/incidents/deps.js';
 import type { ChaosDeps } from '../src/chaos/deps.js';
 import type { NudgesDeps } from '../src/nudges/deps.js';
+import type { JobsDeps } from '../src/jobs/deps.js';
 import { WEBHOOK_ROUTES, webhookMethods } from '../src/webhooks/handler.js';
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -46,6 +47,7 @@ describe('OpenAPI document', () => {
       incidents: {} as IncidentsDeps, // likewise
       chaos: {} as ChaosDeps, // likewise
       nudges: {} as NudgesDeps, // likewise
+      jobs: {} as JobsDeps, // likewise
     });
     const doc = parse(readFileSync(OPENAPI_PATH, 'utf8')) as {
       paths: Record<string, Record<string, unknown>>;

@@ -76,7 +76,7 @@ async function outage(load: Load): Promise<Outage> {
   const workerReady = await readyz(stack.workerUrl);
   const challenge = await fetch(`${stack.exporterUrl}/api/ops/challenge`).catch(() => undefined);
   await sleep(OUTAGE_MS - (Date.now() - downAt));
-  const pendingAtRestart = await stack.pending(redis.redis);
+  const pendingAtRestart = await stack.pending();
   await postgres.start();
   const upAt = Date.now();
   await load.answered(100);
@@ -87,7 +87,7 @@ it('retries every entry with backoff while Postgres is down, and applies each on
   const load = new Load(() => stack.exporterUrl, stack.generator(11), { lanes: 4, pauseMs: 20 });
   const o = await underLoad(load, outage);
   expect(stack.crashed()).toEqual([]);
-  await waitFor(async () => (await stack.pending(redis.redis)) === 0, 'backlog applied', {
+  await waitFor(async () => (await stack.pending()) === 0, 'backlog applied', {
     timeoutMs: 30_000,
     intervalMs: 50,
   });
@@ -95,7 +95,7 @@ it('retries every entry with backoff while Postgres is down, and applies each on
 
   const statuses = load.statuses();
   const during = load.statuses(o.downAt, o.upAt);
-  const dead = await redis.redis.xlen(`${redis.prefix}:ingest:dead`);
+  const dead = await stack.redis.xlen(stack.key('ingest:dead'));
   const metrics = await scrape(stack.workerUrl);
   const retried = metricValue(metrics, 'ops_ingest_jobs_total', { outcome: 'retried' });
   const failed = metricValue(metrics, 'ops_ingest_jobs_total', { outcome: 'failed' });

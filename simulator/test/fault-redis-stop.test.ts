@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRedis, closeRedis, dropDatabase, Secret, type Redis } from '@ops-cockpit/core';
+import { dropDatabase, Secret } from '@ops-cockpit/core';
 import {
   databaseUrlFor,
-  silentLogger,
   startPrivateRedis,
   uniqueName,
   waitFor,
@@ -30,12 +29,10 @@ const OUTAGE_MS = 4_000;
 const PREFIX = 'ops_fault_redis';
 const dbUrl: Secret = databaseUrlFor(uniqueName('fredis'));
 let server: PrivateRedis;
-let redis: Redis;
 let stack: FaultStack;
 
 beforeAll(async () => {
   server = await startPrivateRedis();
-  redis = createRedis({ url: server.url, role: 'blocking', logger: silentLogger, name: 'fault-redis' });
   stack = await FaultStack.start({
     databaseUrl: dbUrl,
     redisUrl: server.url,
@@ -46,7 +43,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close();
-  await closeRedis(redis);
   await server?.destroy();
   await dropDatabase(dbUrl);
 });
@@ -98,7 +94,7 @@ it('answers 503 while Redis is down, heals by itself, and applies every acknowle
   const firstAcceptedAfter = Math.min(...accepted.filter((s) => s.at > o.upAt).map((s) => s.at));
 
   // What every acknowledged delivery created must be there; nothing was redelivered yet.
-  await waitFor(async () => (await stack.pending(redis)) === 0, 'acknowledged deliveries applied', {
+  await waitFor(async () => (await stack.pending()) === 0, 'acknowledged deliveries applied', {
     timeoutMs: 30_000,
   });
   const { rows } = await stack.pool.query<{ key: string }>(
@@ -113,12 +109,12 @@ it('answers 503 while Redis is down, heals by itself, and applies every acknowle
     stack.exporterUrl,
     refused.map((s) => s.delivery),
   );
-  await waitFor(async () => (await stack.pending(redis)) === 0, 'redeliveries applied', {
+  await waitFor(async () => (await stack.pending()) === 0, 'redeliveries applied', {
     timeoutMs: 30_000,
   });
   const world = await compareWithWorld(stack.pool, stack.sim.world, stack.seeded);
   const totals = await exactness(stack.pool);
-  const dead = await redis.xlen(`${PREFIX}:ingest:dead`);
+  const dead = await stack.redis.xlen(stack.key('ingest:dead'));
   report('redis-stop', {
     outageMs: o.upAt - o.downAt,
     deliveries: load.sent.length,

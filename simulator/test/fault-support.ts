@@ -1,5 +1,22 @@
-import type { Provider, Redis, Secret } from '@ops-cockpit/core';
-import { freePort, spawnService, type ServiceProcess } from '@ops-cockpit/core/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  INGEST_GROUP,
+  closeRedis,
+  createRedis,
+  dropDatabase,
+  type Provider,
+  type Redis,
+  type Secret,
+} from '@ops-cockpit/core';
+import {
+  createTestRedis,
+  databaseUrlFor,
+  freePort,
+  silentLogger,
+  spawnService,
+  uniqueName,
+  type ServiceProcess,
+} from '@ops-cockpit/core/testing';
 import pg from 'pg';
 import {
   SIMULATED_SENDGRID_KEY,
@@ -11,8 +28,14 @@ import {
   type EventMix,
   type World,
 } from '../src/index.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { pendingEntries, post, startSimulator, type Answer, type RunningSimulator } from './helpers.js';
+import {
+  ingestGroup,
+  post,
+  startSimulator,
+  type Answer,
+  type IngestGroup,
+  type RunningSimulator,
+} from './helpers.js';
 
 /**
  * The fault tests' stack: the built exporter and worker as real processes, the simulator's fake providers in
@@ -49,30 +72,70 @@ export class FaultStack {
   worker!: ServiceProcess;
   pool!: pg.Pool;
   sim!: RunningSimulator;
+  /** A client of the stack's Redis, for looking at the stream; it waits out a Redis restart. */
+  redis!: Redis;
   exporterPort!: number;
   workerPort!: number;
   /** Activities seeded before the test (provider:external id), left out of the comparison with the world. */
   seeded = new Set<string>();
+  /** Run by close(), last: the test's own Redis prefix and database on the shared servers. */
+  readonly #cleanups: (() => Promise<void>)[] = [];
 
   private constructor(private readonly opts: StackOptions) {}
 
-  static async start(opts: StackOptions): Promise<FaultStack> {
-    const stack = new FaultStack(opts);
-    stack.sim = await startSimulator();
-    stack.exporterPort = await freePort();
-    stack.workerPort = await freePort();
-    await stack.startExporter();
-    stack.pool = new pg.Pool({ connectionString: opts.databaseUrl.reveal(), max: 4 });
-    // A client of a server that a test stops sees its idle connections end; that is expected here.
-    stack.pool.on('error', () => undefined);
-    // Linked accounts (with the tokens the simulator accepts) must exist before deliveries arrive.
-    await seedDemo(stack.pool, { users: 10, days: 1 });
-    const { rows } = await stack.pool.query<{ key: string }>(
-      `SELECT provider || ':' || external_id AS key FROM activities`,
+  /** A stack on the machine's shared Postgres and Redis, in a database and key prefix of its own. */
+  static async onSharedServers(
+    label: string,
+    opts: Omit<StackOptions, 'databaseUrl' | 'redisUrl' | 'redisPrefix'> = {},
+  ): Promise<FaultStack> {
+    const testRedis = await createTestRedis(label);
+    const databaseUrl = databaseUrlFor(uniqueName(label));
+    const stack = new FaultStack({
+      ...opts,
+      databaseUrl,
+      redisUrl: testRedis.url,
+      redisPrefix: testRedis.prefix,
+    });
+    stack.#cleanups.push(
+      () => testRedis.close(),
+      () => dropDatabase(databaseUrl),
     );
-    stack.seeded = new Set(rows.map((r) => r.key));
-    if (opts.worker !== false) await stack.startWorker();
-    return stack;
+    return stack.#boot();
+  }
+
+  /** A stack on the given servers (a test's private ones). */
+  static start(opts: StackOptions): Promise<FaultStack> {
+    return new FaultStack(opts).#boot();
+  }
+
+  async #boot(): Promise<this> {
+    try {
+      this.redis = createRedis({
+        url: this.opts.redisUrl,
+        role: 'blocking',
+        logger: silentLogger,
+        name: 'fault',
+      });
+      this.sim = await startSimulator();
+      this.exporterPort = await freePort();
+      this.workerPort = await freePort();
+      await this.startExporter();
+      this.pool = new pg.Pool({ connectionString: this.opts.databaseUrl.reveal(), max: 4 });
+      // A server that a test stops ends the sessions of this pool too; that is expected here.
+      this.pool.on('error', () => undefined);
+      this.pool.on('connect', (client) => client.on('error', () => undefined));
+      // Linked accounts (with the tokens the simulator accepts) must exist before deliveries arrive.
+      await seedDemo(this.pool, { users: 10, days: 1 });
+      const { rows } = await this.pool.query<{ key: string }>(
+        `SELECT provider || ':' || external_id AS key FROM activities`,
+      );
+      this.seeded = new Set(rows.map((r) => r.key));
+      if (this.opts.worker !== false) await this.startWorker();
+      return this;
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
   }
 
   get exporterUrl(): string {
@@ -135,8 +198,26 @@ export class FaultStack {
     });
   }
 
-  pending(redis: Redis): Promise<number> {
-    return pendingEntries(redis, this.opts.redisPrefix);
+  /** Ingest entries not acknowledged yet: read-but-unfinished plus unread. */
+  async pending(): Promise<number> {
+    return (await this.group()).pending;
+  }
+
+  group(): Promise<IngestGroup> {
+    return ingestGroup(this.redis, this.opts.redisPrefix);
+  }
+
+  /** Entries delivered to the worker process `pid` and not acknowledged: what its end leaves behind. */
+  async unacknowledgedOf(pid: number): Promise<number> {
+    const stream = `${this.opts.redisPrefix}:ingest`;
+    const consumers = (await this.redis.xinfo('CONSUMERS', stream, INGEST_GROUP)) as unknown[][];
+    const mine = consumers.find((c) => String(c[c.indexOf('name') + 1]).includes(`-${pid}-`));
+    return mine ? Number(mine[mine.indexOf('pending') + 1]) : 0;
+  }
+
+  /** A key of the stack's Redis (its prefix added). */
+  key(suffix: string): string {
+    return `${this.opts.redisPrefix}:${suffix}`;
   }
 
   /** A process that exited when it should not have, with what it said: a fault test's first suspect. */
@@ -154,6 +235,8 @@ export class FaultStack {
     await Promise.all([this.exporter?.stop(), this.worker?.stop()]);
     await this.pool?.end();
     await this.sim?.close();
+    if (this.redis) await closeRedis(this.redis);
+    for (const cleanup of this.#cleanups.splice(0)) await cleanup();
   }
 }
 
@@ -335,9 +418,18 @@ export async function redeliver(
   return sends;
 }
 
+/** The provider account a delivery belongs to (Strava athlete, Garmin user, Apple user). */
+function accountOf(d: Delivery): string {
+  const body = JSON.parse(d.body) as Record<string, unknown>;
+  if (d.provider === 'strava') return `strava:${(body as { owner_id: number }).owner_id}`;
+  if (d.provider === 'garmin')
+    return `garmin:${(body as { activities: { userId: string }[] }).activities[0]!.userId}`;
+  return `apple_health:${(body as { workouts: { userId: string }[] }).workouts[0]!.userId}`;
+}
+
 /**
- * Posts deliveries over `lanes` connections while keeping each activity's deliveries in their order: they go
- * through one lane, as one provider account's events do. Answers in the order of `deliveries`.
+ * Posts deliveries over `lanes` connections while keeping each provider account's deliveries in their order
+ * (one lane per account), as a provider sends them. Answers in the order of `deliveries`.
  */
 export async function postInOrder(
   url: string,
@@ -347,7 +439,7 @@ export async function postInOrder(
   const answers: Answer[] = new Array(deliveries.length);
   const queues: number[][] = Array.from({ length: lanes }, () => []);
   deliveries.forEach((d, i) => {
-    const key = activityKeys(d)[0] ?? String(i);
+    const key = accountOf(d);
     let hash = 0;
     for (const c of key) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
     queues[hash % lanes]!.push(i);

@@ -1,11 +1,4 @@
-import { dropDatabase, INGEST_GROUP, Secret } from '@ops-cockpit/core';
-import {
-  createTestRedis,
-  databaseUrlFor,
-  uniqueName,
-  waitFor,
-  type TestRedis,
-} from '@ops-cockpit/core/testing';
+import { waitFor } from '@ops-cockpit/core/testing';
 import { DEFAULT_EVENT_MIX, type Delivery } from '../src/index.js';
 import {
   compareWithWorld,
@@ -25,16 +18,10 @@ import {
  */
 
 const ENTRIES = 1_000;
-const dbUrl: Secret = databaseUrlFor(uniqueName('fkill'));
-let redis: TestRedis;
 let stack: FaultStack;
 
 beforeAll(async () => {
-  redis = await createTestRedis('fkill');
-  stack = await FaultStack.start({
-    databaseUrl: dbUrl,
-    redisUrl: redis.url,
-    redisPrefix: redis.prefix,
+  stack = await FaultStack.onSharedServers('fkill', {
     worker: false,
     workerEnv: { INGEST_CLAIM_IDLE_MS: '1000', INGEST_BATCH_SIZE: '25' },
   });
@@ -42,33 +29,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close();
-  await redis?.close();
-  await dropDatabase(dbUrl);
 });
 
-interface Group {
-  read: number;
-  pending: number;
-}
-
-async function group(): Promise<Group> {
-  const groups = (await redis.redis.xinfo('GROUPS', `${redis.prefix}:ingest`)) as unknown[][];
-  const g = groups.find((x) => x[x.indexOf('name') + 1] === INGEST_GROUP);
-  if (!g) return { read: 0, pending: await redis.redis.xlen(`${redis.prefix}:ingest`) };
-  const get = (k: string) => Number(g[g.indexOf(k) + 1] ?? 0);
-  return { read: get('entries-read'), pending: get('pending') + get('lag') };
-}
-
-/** Entries delivered to the process `pid` and not acknowledged: what its death leaves behind. */
-async function unacknowledgedOf(pid: number): Promise<number> {
-  const consumers = (await redis.redis.xinfo(
-    'CONSUMERS',
-    `${redis.prefix}:ingest`,
-    INGEST_GROUP,
-  )) as unknown[][];
-  const mine = consumers.find((c) => String(c[c.indexOf('name') + 1]).includes(`-${pid}-`));
-  return mine ? Number(mine[mine.indexOf('pending') + 1]) : 0;
-}
+const group = () => stack.group();
 
 /** Starts a worker, lets it get `more` entries further, then kills it with SIGKILL. */
 async function killMidway(more: number): Promise<{ read: number; unacknowledged: number }> {
@@ -80,7 +43,10 @@ async function killMidway(more: number): Promise<{ read: number; unacknowledged:
   });
   worker.child.kill('SIGKILL');
   expect(await worker.exited).toEqual({ code: null, signal: 'SIGKILL' });
-  return { read: (await group()).read, unacknowledged: await unacknowledgedOf(worker.child.pid!) };
+  return {
+    read: (await group()).read,
+    unacknowledged: await stack.unacknowledgedOf(worker.child.pid!),
+  };
 }
 
 it('applies every entry exactly once after the worker is killed twice mid-stream', async () => {
@@ -89,7 +55,7 @@ it('applies every entry exactly once after the worker is killed twice mid-stream
   const deliveries: Delivery[] = Array.from({ length: ENTRIES }, () => generator.next(Date.now()));
   const answers = await postInOrder(stack.exporterUrl, deliveries, 8);
   expect(answers.filter((a) => a.status !== 200)).toEqual([]);
-  const appended = await redis.redis.xlen(`${redis.prefix}:ingest`);
+  const appended = await stack.redis.xlen(stack.key('ingest'));
 
   const first = await killMidway(250);
   const second = await killMidway(250);
@@ -104,7 +70,7 @@ it('applies every entry exactly once after the worker is killed twice mid-stream
   });
   const recoveredMs = Date.now() - restartedAt;
 
-  const dead = await redis.redis.xlen(`${redis.prefix}:ingest:dead`);
+  const dead = await stack.redis.xlen(stack.key('ingest:dead'));
   const world = await compareWithWorld(stack.pool, stack.sim.world, stack.seeded);
   const totals = await exactness(stack.pool);
   const metrics = await scrape(stack.workerUrl);

@@ -93,11 +93,24 @@ export async function postAll(base: string, deliveries: readonly Delivery[], lan
   return answers;
 }
 
+export interface IngestGroup {
+  /** Entries the worker group has read so far (Redis 7 `entries-read`). */
+  read: number;
+  /** Read-but-unacknowledged plus unread. */
+  pending: number;
+}
+
+/** The worker group's progress through the ingest stream of `prefix`. */
+export async function ingestGroup(redis: Redis, prefix: string): Promise<IngestGroup> {
+  const stream = `${prefix}:ingest`;
+  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+  const g = groups.find((x) => x[x.indexOf('name') + 1] === INGEST_GROUP);
+  if (!g) return { read: 0, pending: await redis.xlen(stream) }; // no worker ever joined: all of it is unread
+  const get = (k: string) => Number(g[g.indexOf(k) + 1] ?? 0);
+  return { read: get('entries-read'), pending: get('pending') + get('lag') };
+}
+
 /** Ingest entries the worker group has not acknowledged: read-but-unfinished plus unread. */
 export async function pendingEntries(redis: Redis, prefix: string): Promise<number> {
-  const groups = (await redis.xinfo('GROUPS', `${prefix}:ingest`)) as unknown[][];
-  const fields = groups.find((g) => g[g.indexOf('name') + 1] === INGEST_GROUP);
-  if (!fields) return redis.xlen(`${prefix}:ingest`); // no worker ever joined: all of it is unread
-  const get = (k: string) => Number(fields[fields.indexOf(k) + 1] ?? 0);
-  return get('pending') + get('lag');
+  return (await ingestGroup(redis, prefix)).pending;
 }

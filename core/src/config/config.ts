@@ -47,6 +47,8 @@ export const exporterEnvSchema = baseEnvSchema.extend({
   ),
   /** A user nudged within this many hours is not nudged again (409). */
   NUDGE_COOLDOWN_HOURS: numberVar(24, 0, 24 * 365),
+  /** First retry delay of a nudge job, doubling over its 5 attempts (30 s: 30 s, 1, 2, 4 min). */
+  NUDGE_RETRY_BASE_MS: intVar(30_000, 100, 3_600_000),
 });
 
 export const workerEnvSchema = baseEnvSchema.extend({

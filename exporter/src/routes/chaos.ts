@@ -9,7 +9,7 @@ import {
   type ChaosMode,
 } from '@ops-cockpit/core';
 import { HttpProblem } from '../problem.js';
-import { unauthorized } from '../auth/unauthorized.js';
+import { requireOperator } from '../auth/require-operator.js';
 import { fieldErrors } from '../webhooks/field-errors.js';
 import type { ChaosDeps } from '../chaos/deps.js';
 import { insertChaosEvent } from '../chaos/events.js';
@@ -30,11 +30,7 @@ export function faultView(fault: ChaosFault) {
 
 /** The operator behind the request; authentication first, then whether chaos may be changed at all. */
 function operator(req: Request, deps: ChaosDeps): string {
-  const res = req.res!;
-  const header = req.get('authorization');
-  if (header === undefined) throw unauthorized(res, 'an operator bearer token is required');
-  const name = deps.operators.authenticate(header);
-  if (name === undefined) throw unauthorized(res, 'the bearer token is not an operator token');
+  const name = requireOperator(req, deps.operators);
   if (!deps.enabled) throw new HttpProblem('forbidden', 'chaos is disabled (CHAOS_ENABLED is not true)');
   return name;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { discardNudge, NUDGE_CHANNELS, requestNudge, type Logger } from '@ops-cockpit/core';
 import { HttpProblem } from '../problem.js';
 import type { OperatorTokens } from '../auth/operators.js';
-import { unauthorized } from '../auth/unauthorized.js';
+import { requireOperator } from '../auth/require-operator.js';
 import { fieldErrors } from '../webhooks/field-errors.js';
 import type { NudgesDeps } from '../nudges/deps.js';
 import { nudgeIdempotency, type StoredNudgeAnswer } from '../nudges/idempotency.js';
@@ -17,14 +17,6 @@ const nudgeBody = z.strictObject({
   userId: z.uuid(),
   channel: z.enum(NUDGE_CHANNELS).default('email'),
 });
-
-function operator(req: Request, operators: OperatorTokens): string {
-  const res = req.res!;
-  if (req.get('authorization') === undefined) throw unauthorized(res, 'an operator bearer token is required');
-  const name = operators.authenticate(req.get('authorization'));
-  if (name === undefined) throw unauthorized(res, 'the bearer token is not an operator token');
-  return name;
-}
 
 function idempotencyKey(req: Request): string | undefined {
   const key = req.get(IDEMPOTENCY_HEADER);
@@ -57,7 +49,7 @@ export function nudgeRoutes(deps: NudgesDeps & { operators: OperatorTokens; logg
 
   router.post('/api/ops/nudge', async (req, res) => {
     // Authentication first: an unauthenticated caller learns nothing, not even whether the user exists.
-    const requestedBy = operator(req, deps.operators);
+    const requestedBy = requireOperator(req, deps.operators);
     const key = idempotencyKey(req);
     if (
       req.body === undefined ||
@@ -72,12 +64,7 @@ export function nudgeRoutes(deps: NudgesDeps & { operators: OperatorTokens; logg
     const parsed = nudgeBody.safeParse(req.body);
     if (!parsed.success) {
       throw new HttpProblem('validation-failed', 'the nudge request has missing or mistyped fields', {
-        // An unknown key is named itself (a typo like `chanel`), not as the body.
-        errors: parsed.error.issues.flatMap((issue) =>
-          issue.code === 'unrecognized_keys'
-            ? issue.keys.map((field) => ({ field, message: 'unknown field' }))
-            : fieldErrors([issue]),
-        ),
+        errors: fieldErrors(parsed.error.issues),
       });
     }
     const body = parsed.data;

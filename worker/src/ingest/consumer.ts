@@ -184,7 +184,7 @@ export class IngestConsumer {
       const raw = fieldOf(fields, INGEST_FIELD);
       const envelope = parseEnvelope(raw);
       if (!envelope) {
-        await this.#deadLetter(id, raw ?? '', 'unparseable entry', 'unknown');
+        await this.#deadLetter(id, raw ?? '', 'unparseable entry', 'unknown', 1);
         continue;
       }
       const stateRaw = states[index];
@@ -260,7 +260,7 @@ export class IngestConsumer {
     const permanent = err instanceof ProviderError && !err.transient;
     const failures = (retry?.failures ?? 0) + 1;
     if (permanent || failures >= opts.maxDeliveries) {
-      await this.#deadLetter(id, raw, message, envelope.provider);
+      await this.#deadLetter(id, raw, message, envelope.provider, failures);
       opts.logger.warn(
         { id, provider: envelope.provider, kind: envelope.kind, err: message, failures },
         'ingest entry failed',
@@ -281,7 +281,13 @@ export class IngestConsumer {
     return false;
   }
 
-  async #deadLetter(id: string, raw: string, reason: string, provider: string): Promise<void> {
+  async #deadLetter(
+    id: string,
+    raw: string,
+    reason: string,
+    provider: string,
+    attempts: number,
+  ): Promise<void> {
     const { opts } = this;
     await opts.redis
       .multi()
@@ -297,6 +303,8 @@ export class IngestConsumer {
         reason,
         'source_id',
         id,
+        'attempts',
+        attempts,
       )
       .xack(opts.keys.ingestStream, INGEST_GROUP, id)
       .hdel(opts.keys.ingestRetry, id)
