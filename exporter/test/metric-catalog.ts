@@ -26,7 +26,7 @@ function labelsOf(catalog: MetricCatalog, name: string): Set<string> | string {
   const family = familyOf(catalog.exposition, name);
   if (family)
     return `${name} is declared in /metrics (${family}) but has no samples, so its labels are unknown`;
-  return `${name} is in no /metrics output`;
+  return `${name} is in no /metrics output nor among the series Prometheus makes`;
 }
 
 /** Everything in `expr` that names a series or label the catalog does not have; empty when all exist. */
