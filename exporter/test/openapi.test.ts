@@ -11,6 +11,8 @@ import type { IncidentsDeps } from '../src/incidents/deps.js';
 import type { ChaosDeps } from '../src/chaos/deps.js';
 import type { NudgesDeps } from '../src/nudges/deps.js';
 import { WEBHOOK_ROUTES, webhookMethods } from '../src/webhooks/handler.js';
+import { parseNamedTokens } from '../src/auth/operators.js';
+import { MemoryStore } from 'express-rate-limit';
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
 
@@ -46,6 +48,12 @@ describe('OpenAPI document', () => {
       incidents: {} as IncidentsDeps, // likewise
       chaos: {} as ChaosDeps, // likewise
       nudges: {} as NudgesDeps, // likewise
+      security: {
+        readOpen: true,
+        viewers: parseNamedTokens('', 'OPS_VIEWER_TOKENS'),
+        corsOrigins: [],
+        rateLimits: { windowSeconds: 60, nudge: 1, chaos: 1, store: () => new MemoryStore() },
+      },
     });
     const doc = parse(readFileSync(OPENAPI_PATH, 'utf8')) as {
       paths: Record<string, Record<string, unknown>>;
