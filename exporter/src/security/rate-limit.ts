@@ -17,9 +17,9 @@ export interface RateLimitSettings {
 
 /**
  * rate-limit-redis, made to survive Redis trouble: its scripts are loaded once at start, and a failed load (Redis
- * down then) would fail every later count until a restart. Here a failed count reloads them for the next request
- * and answers 503 (`dependency-unavailable`, like every other Redis outage) instead of a 500; nothing is let
- * through uncounted.
+ * down then) would fail every later count until a restart. Here a failed count reloads them and tries once more;
+ * failing again it answers 503 (`dependency-unavailable`, like every other Redis outage) instead of a 500.
+ * Nothing is let through uncounted.
  */
 class ResilientRedisStore extends RedisStore {
   override async init(options: Options): Promise<void> {
@@ -31,8 +31,13 @@ class ResilientRedisStore extends RedisStore {
     try {
       return await super.increment(key);
     } catch {
+      // Once more with freshly loaded scripts: the first count after Redis came back then succeeds.
       this.reload();
-      throw new HttpProblem('dependency-unavailable', 'the rate limiter cannot reach Redis; retry later');
+      try {
+        return await super.increment(key);
+      } catch {
+        throw new HttpProblem('dependency-unavailable', 'the rate limiter cannot reach Redis; retry later');
+      }
     }
   }
 
