@@ -53,13 +53,11 @@ afterAll(async () => {
 
 /** Everything a mutation could have changed. */
 async function state() {
-  const count = async (sql: string) => (await db.pool.query<{ n: number }>(sql)).rows[0]!.n;
-  return {
-    nudges: await count('SELECT count(*)::int AS n FROM nudges'),
-    chaosEvents: await count('SELECT count(*)::int AS n FROM chaos_events'),
-    acknowledged: await count('SELECT count(*)::int AS n FROM incidents WHERE acknowledged_at IS NOT NULL'),
-    faults: await redis.redis.hlen(createRedisKeys(redis.prefix).chaosFaults),
-  };
+  const { rows } = await db.pool.query<Record<string, number>>(
+    `SELECT (SELECT count(*)::int FROM nudges) AS nudges, (SELECT count(*)::int FROM chaos_events) AS "chaosEvents",
+            (SELECT count(*)::int FROM incidents WHERE acknowledged_at IS NOT NULL) AS acknowledged`,
+  );
+  return { ...rows[0], faults: await redis.redis.hlen(createRedisKeys(redis.prefix).chaosFaults) };
 }
 
 const opsRoutes = routesOf(listedApp()).filter((r) => r.path.startsWith('/api/ops/'));
