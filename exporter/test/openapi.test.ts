@@ -20,4 +20,32 @@ describe('OpenAPI document', () => {
     );
     expect([...served, ...webhooks].sort()).toEqual(documented);
   });
+
+  it('documents the access rules: operator token for /api/ops mutations, optional viewer token for reads', () => {
+    type Op = { security?: Array<Record<string, string[]>>; responses: Record<string, unknown> };
+    const doc = parse(readFileSync(OPENAPI_PATH, 'utf8')) as { paths: Record<string, Record<string, Op>> };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/api/ops/')) continue;
+      for (const [method, op] of Object.entries(ops)) {
+        const codes = Object.keys(op.responses);
+        expect([path, method, codes]).toEqual([path, method, expect.arrayContaining(['401'])]);
+        if (method === 'get') {
+          expect(op.security).toEqual([{}, { viewerToken: [] }, { operatorToken: [] }]);
+        } else {
+          expect([path, method, op.security]).toEqual([path, method, [{ operatorToken: [] }]]);
+          expect(codes).toContain('403');
+        }
+      }
+    }
+    for (const [path, method] of [
+      ['/api/ops/nudge', 'post'],
+      ['/api/ops/chaos/{mode}', 'put'],
+      ['/api/ops/chaos/{mode}', 'delete'],
+      ['/api/ops/chaos/restore', 'post'],
+    ] as const) {
+      expect(doc.paths[path]![method]!.responses['429']).toEqual({
+        $ref: '#/components/responses/RateLimited',
+      });
+    }
+  });
 });
