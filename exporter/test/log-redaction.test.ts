@@ -1,12 +1,6 @@
-import { dropDatabase, Secret, signWebhook } from '@ops-cockpit/core';
-import {
-  createTestRedis,
-  freePort,
-  spawnService,
-  uniqueName,
-  type ServiceProcess,
-  type TestRedis,
-} from '@ops-cockpit/core/testing';
+import { signWebhook } from '@ops-cockpit/core';
+import type { ServiceProcess } from '@ops-cockpit/core/testing';
+import { startExporterProcess, type ExporterProcess } from './process-support.js';
 
 /**
  * The real exporter process, logging everything (LOG_LEVEL=trace) through its real pino logger to stdout, is
@@ -26,35 +20,29 @@ const SECRETS = {
   stranger: 'stranger-token-Kc58Jm0Zr4Ya',
 };
 
-let redis: TestRedis;
+let exporter: ExporterProcess;
 let svc: ServiceProcess;
 let base: string;
-const dbName = uniqueName('redact');
-// Trust auth ignores the password, so it travels through the whole start-up path unused.
-const databaseUrl = `postgres://postgres:${SECRETS.dbPassword}@127.0.0.1:5432/${dbName}`;
 
 beforeAll(async () => {
-  redis = await createTestRedis('redact');
-  svc = spawnService('exporter', {
-    DATABASE_URL: databaseUrl,
-    REDIS_PREFIX: redis.prefix,
-    HOST: '127.0.0.1',
-    PORT: String(await freePort()),
-    LOG_LEVEL: 'trace',
-    OPS_OPERATOR_TOKENS: `ada:${SECRETS.operator}`,
-    OPS_VIEWER_TOKENS: `vic:${SECRETS.viewer}`,
-    OPS_READ_OPEN: 'false',
-    STRAVA_VERIFY_TOKEN: SECRETS.strava,
-    APPLE_HEALTH_WEBHOOK_SECRET: SECRETS.apple,
-    ALERTMANAGER_TOKEN: SECRETS.alertmanager,
-  });
-  base = String((await svc.waitForLog('exporter listening', 30_000)).url);
+  exporter = await startExporterProcess(
+    'redact',
+    {
+      LOG_LEVEL: 'trace',
+      OPS_OPERATOR_TOKENS: `ada:${SECRETS.operator}`,
+      OPS_VIEWER_TOKENS: `vic:${SECRETS.viewer}`,
+      OPS_READ_OPEN: 'false',
+      STRAVA_VERIFY_TOKEN: SECRETS.strava,
+      APPLE_HEALTH_WEBHOOK_SECRET: SECRETS.apple,
+      ALERTMANAGER_TOKEN: SECRETS.alertmanager,
+    },
+    { databasePassword: SECRETS.dbPassword },
+  );
+  ({ svc, url: base } = exporter);
 });
 
 afterAll(async () => {
-  await svc?.stop('SIGTERM');
-  await redis?.close();
-  await dropDatabase(new Secret(databaseUrl));
+  await exporter?.close();
 });
 
 describe('secrets in requests', () => {

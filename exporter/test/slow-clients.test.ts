@@ -1,14 +1,6 @@
 import net from 'node:net';
-import { dropDatabase, Secret } from '@ops-cockpit/core';
-import {
-  createTestRedis,
-  freePort,
-  spawnService,
-  uniqueName,
-  type ServiceProcess,
-  type TestRedis,
-} from '@ops-cockpit/core/testing';
 import { streamLength } from './webhooks-support.js';
+import { startExporterProcess, type ExporterProcess } from './process-support.js';
 
 /**
  * The real exporter process with short client deadlines set through its environment: slow clients are cut off
@@ -20,32 +12,21 @@ const REQUEST_MS = 2_000;
 const KEEP_ALIVE_MS = 500;
 const OPERATOR = 'ada-operator-token-0123456789';
 
-let redis: TestRedis;
-let svc: ServiceProcess;
+let exporter: ExporterProcess;
 let port: number;
-const dbName = uniqueName('slowcl');
-const databaseUrl = `postgres://postgres@127.0.0.1:5432/${dbName}`;
 
 beforeAll(async () => {
-  redis = await createTestRedis('slowcl');
-  port = await freePort();
-  svc = spawnService('exporter', {
-    DATABASE_URL: databaseUrl,
-    REDIS_PREFIX: redis.prefix,
-    HOST: '127.0.0.1',
-    PORT: String(port),
+  exporter = await startExporterProcess('slowcl', {
     OPS_OPERATOR_TOKENS: `ada:${OPERATOR}`,
     HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_MS),
     HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_MS),
     HTTP_KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_MS),
   });
-  await svc.waitForLog('exporter listening', 30_000);
+  port = exporter.port;
 });
 
 afterAll(async () => {
-  await svc?.stop('SIGTERM');
-  await redis?.close();
-  await dropDatabase(new Secret(databaseUrl));
+  await exporter?.close();
 });
 
 interface Cut {
@@ -123,7 +104,7 @@ describe('slow clients', () => {
   });
 
   it('cuts off a webhook body that dribbles in at HTTP_REQUEST_TIMEOUT_MS, appending nothing', async () => {
-    const before = await streamLength(redis.redis, redis.prefix);
+    const before = await streamLength(exporter.redis.redis, exporter.redis.prefix);
     const head =
       'POST /api/webhooks/strava HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
       'Content-Length: 1000\r\n\r\n{"object_type":"activity",';
@@ -135,7 +116,7 @@ describe('slow clients', () => {
     expect(cut.ms).toBeLessThan(8_000);
     expect(cut.sent).toBeLessThan(head.length + 1000);
     expect(new Set(others)).toEqual(new Set([200]));
-    expect(await streamLength(redis.redis, redis.prefix)).toBe(before);
+    expect(await streamLength(exporter.redis.redis, exporter.redis.prefix)).toBe(before);
   });
 
   it('cuts off an API body that dribbles in, the same way', async () => {
