@@ -11,6 +11,7 @@ import { INCIDENT_LEVELS } from '../src/incidents/calm.js';
 import { REJECT_REASONS } from '../src/metrics.js';
 import { startApp, type RunningApp } from './harness.js';
 import { runs } from './properties-support.js';
+import { samplesOf } from './metrics-exposition.js';
 import { listedApp, routesOf } from './routes-support.js';
 import { garminSummary, stravaEvent } from './webhooks-support.js';
 
@@ -47,20 +48,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-type Series = Array<{ name: string; labels: Record<string, string> }>;
-
 /** The ops_ samples of a Prometheus text exposition, with their labels. */
-function opsSeries(text: string): Series {
-  const series: Series = [];
-  for (const line of text.split('\n')) {
-    const m = /^(ops_\w+)(?:\{(.*)\})? \S+$/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const [, k, v] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[k!] = v!;
-    series.push({ name: m[1]!, labels });
-  }
-  return series;
-}
+const opsSeries = (text: string) => samplesOf(text).filter((s) => s.name.startsWith('ops_'));
 
 const metrics = async () => (await fetch(`${app.url}/metrics`)).text();
 
