@@ -11,7 +11,30 @@ export interface Exposition {
 }
 
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+\S+(?:\s+\S+)?$/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/** One sample line: its name and label values (escapes kept as written). */
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export function parseSample(line: string): Sample {
+  const match = SAMPLE.exec(line);
+  if (!match) throw new Error(`not an exposition sample line: ${line}`);
+  const [, name = '', labelText = ''] = match;
+  const labels: Record<string, string> = {};
+  for (const [, label, value] of labelText.matchAll(LABEL)) labels[label!] = value!;
+  return { name, labels };
+}
+
+/** Every sample of an exposition, comments left out. */
+export function samplesOf(text: string): Sample[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map(parseSample);
+}
 
 export function parseExposition(text: string): Exposition {
   const result: Exposition = { types: new Map(), series: new Map() };
@@ -22,12 +45,10 @@ export function parseExposition(text: string): Exposition {
       continue;
     }
     if (line === '' || line.startsWith('#')) continue;
-    const match = SAMPLE.exec(line);
-    if (!match) throw new Error(`not an exposition sample line: ${line}`);
-    const [, name = '', labelText = ''] = match;
-    const labels = result.series.get(name) ?? new Set<string>();
-    for (const [, label] of labelText.matchAll(LABEL)) labels.add(label!);
-    result.series.set(name, labels);
+    const sample = parseSample(line);
+    const labels = result.series.get(sample.name) ?? new Set<string>();
+    for (const label of Object.keys(sample.labels)) labels.add(label);
+    result.series.set(sample.name, labels);
   }
   return result;
 }
