@@ -51,7 +51,11 @@ export async function startApp(deps: {
   goalMiles?: number;
   throughputPushSeconds?: number;
   /** Webhook settings (default: no Strava token, any subscription, no Apple secret) and test clock. */
-  webhooks?: Partial<WebhookSettings> & { now?: () => number; counterFlushMs?: number };
+  webhooks?: Partial<WebhookSettings> & {
+    now?: () => number;
+    counterFlushMs?: number;
+    appendTimeoutMs?: number;
+  };
   /** ALERTMANAGER_TOKEN (default none: every notification refused). */
   alertmanagerToken?: string;
   /** OPS_OPERATOR_TOKENS, `name:token,...` (default none). */
@@ -119,7 +123,7 @@ export async function startApp(deps: {
   });
   const garminAccounts = createGarminAccounts({ pool: deps.pool, logger: silentLogger, refreshMs: 30_000 });
   await garminAccounts.refresh();
-  const { now, counterFlushMs, ...settings } = deps.webhooks ?? {};
+  const { now, counterFlushMs, appendTimeoutMs, ...settings } = deps.webhooks ?? {};
   const webhooks = createWebhookHandler({
     logger: silentLogger,
     metrics,
@@ -136,6 +140,7 @@ export async function startApp(deps: {
     },
     ...(now ? { now } : {}),
     ...(counterFlushMs ? { counterFlushMs } : {}),
+    ...(appendTimeoutMs ? { appendTimeoutMs } : {}),
   });
   // As in main.ts: webhooks on the lean path, everything else through express.
   const server = http.createServer((req, res) => {
