@@ -19,7 +19,14 @@ import {
   type TestRedis,
 } from '@ops-cockpit/core/testing';
 import { IngestConsumer, ingestPending } from '../src/ingest/consumer.js';
-import { applyPrepared, prepareEnvelope, type IngestOutcome, type Prepared } from '../src/ingest/process.js';
+import {
+  applyPrepared,
+  prepareBatch,
+  prepareEnvelope,
+  settleEach,
+  type IngestOutcome,
+  type Prepared,
+} from '../src/ingest/process.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../src/metrics.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { StravaClient } from '../src/providers/strava-client.js';
@@ -69,13 +76,13 @@ function start(
     redis: connection,
     keys,
     batchSize: 50,
-    concurrency: 4,
     claimIdleMs: opts.claimIdleMs ?? 300,
     maxDeliveries: opts.maxDeliveries ?? 3,
     // A custom `process` settles each entry in the prepare step; the real path prepares then applies in batches.
     prepare: process
-      ? async (e): Promise<Prepared> => ({ outcome: await process(e) })
-      : (e) => prepareEnvelope({ pool: db.pool, strava, providerTimeoutMs: 500 }, e),
+      ? (envelopes) =>
+          settleEach(envelopes, 4, async (e): Promise<Prepared> => ({ outcome: await process(e) }))
+      : (envelopes) => prepareBatch({ pool: db.pool, strava, providerTimeoutMs: 500 }, envelopes, 4),
     apply: (batch) => applyPrepared(db.pool, batch),
     logger: silentLogger,
     metrics,

@@ -19,12 +19,11 @@ export interface IngestConsumerOptions {
   redis: Redis;
   keys: RedisKeys;
   batchSize: number;
-  concurrency: number;
   /** Pending entries idle this long are claimed: their consumer died, or their retry is due. */
   claimIdleMs: number;
   maxDeliveries: number;
-  /** Provider side of one entry (account lookups, provider calls); run `concurrency` at a time. */
-  prepare: (envelope: IngestEnvelope) => Promise<Prepared>;
+  /** Provider side of a batch (account lookups, provider calls): per entry, what to apply or why it is not ready. */
+  prepare: (envelopes: readonly IngestEnvelope[]) => Promise<(Prepared | Error)[]>;
   /** Writes a whole batch of prepared entries in one transaction; throws when the transaction itself fails. */
   apply: (batch: Prepared[]) => Promise<Applied[]>;
   logger: Logger;
@@ -151,8 +150,8 @@ export class IngestConsumer {
   }
 
   /**
-   * One read batch: parse, skip entries whose retry is not due, prepare them `concurrency` at a time (provider
-   * calls), apply all in one transaction, then acknowledge the applied ones in one round trip.
+   * One read batch: parse, skip entries whose retry is not due, prepare them (lookups, provider calls), apply
+   * all in one transaction, then acknowledge the applied ones in one round trip.
    */
   async #handleAll(entries: Entry[]): Promise<void> {
     const { opts } = this;
@@ -172,15 +171,12 @@ export class IngestConsumer {
     }
     if (!work.length) return;
 
-    const prepared: (Prepared | Error)[] = new Array(work.length);
-    let next = 0;
-    const lane = async () => {
-      while (next < work.length) {
-        const i = next++;
-        prepared[i] = await opts.prepare(work[i]!.envelope).catch((err: unknown) => err as Error);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency, work.length) }, lane));
+    let prepared: (Prepared | Error)[];
+    try {
+      prepared = await opts.prepare(work.map((w) => w.envelope));
+    } catch (err) {
+      prepared = work.map(() => err as Error);
+    }
 
     const ready = work.flatMap((w, i) =>
       prepared[i] instanceof Error ? [] : [{ w, p: prepared[i] as Prepared }],
