@@ -261,6 +261,19 @@ describe('ingest consumer', () => {
     expect(await total()).toBe(10);
   });
 
+  it('creates its group again when Redis lost it, and goes on applying', async () => {
+    start();
+    await append(garmin('before', 100));
+    await waitFor(async () => (await pending()) === 0 && (await total()) === 100, 'first applied');
+    // What a Redis restarted without its data looks like to the consumer: no stream, no group (NOGROUP).
+    await t.redis.del(keys.ingestStream);
+    await new Promise((r) => setTimeout(r, 200));
+    await append(garmin('after', 50));
+    await waitFor(async () => (await total()) === 150, 'applied after the group came back', {
+      timeoutMs: 10_000,
+    });
+  });
+
   it('finishes the entry in progress on close', async () => {
     let finished = false;
     const c = start(async () => {

@@ -94,9 +94,14 @@ export class IngestConsumer {
     const { opts } = this;
     const blockMs = Math.max(50, Math.min(1_000, Math.floor(opts.claimIdleMs / 2)));
     let nextClaim = 0;
+    // Created once, and again after any error (a Redis that lost its data answers NOGROUP): not per batch.
+    let needGroup = true;
     while (!this.#stopping) {
       try {
-        await this.ensureGroup();
+        if (needGroup) {
+          await this.ensureGroup();
+          needGroup = false;
+        }
         if (Date.now() >= nextClaim) {
           await this.#claimStale();
           nextClaim = Date.now() + blockMs;
@@ -117,6 +122,7 @@ export class IngestConsumer {
         if (entries.length) await this.#handleAll(entries);
       } catch (err) {
         if (this.#stopping) break;
+        needGroup = true;
         opts.logger.warn({ err: (err as Error).message }, 'ingest loop error; retrying in 1 s');
         await new Promise((r) => setTimeout(r, 1_000));
       }
