@@ -252,6 +252,23 @@ describe('ingest consumer', () => {
     expect(await total()).toBe(1000);
   });
 
+  it('keeps a slow batch its own: no other consumer takes it over while it is being applied', async () => {
+    const calls = new Map<string, number>();
+    const slow = async (e: IngestEnvelope): Promise<IngestOutcome> => {
+      const id = e.eventId;
+      calls.set(id, (calls.get(id) ?? 0) + 1);
+      // Four times claimIdleMs: without the heartbeat the second consumer would claim it after 300 ms.
+      await new Promise((r) => setTimeout(r, 1_200));
+      return 'ignored';
+    };
+    start(slow, { claimIdleMs: 300 });
+    await append(garmin('slow-batch', 1));
+    await waitFor(async () => calls.size === 1, 'first consumer started it');
+    start(slow, { claimIdleMs: 300 });
+    await waitFor(async () => (await pending()) === 0, 'applied', { timeoutMs: 10_000 });
+    expect([...calls.values()]).toEqual([1]);
+  });
+
   it('dead-letters an entry it cannot parse instead of looping on it', async () => {
     start();
     await t.redis.xadd(keys.ingestStream, '*', INGEST_FIELD, '{not json');

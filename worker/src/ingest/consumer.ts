@@ -156,10 +156,34 @@ export class IngestConsumer {
   }
 
   /**
-   * One read batch: parse, skip entries whose retry is not due, prepare them (lookups, provider calls), apply
-   * all in one transaction, then acknowledge the applied ones in one round trip.
+   * One read batch, its entries kept from looking idle meanwhile: a batch slowed by provider calls can take
+   * longer than claimIdleMs, and another consumer would then take its entries over and apply them twice.
+   * `XCLAIM … 0 … JUSTID` by their owner resets their idle time without counting a delivery; when this consumer
+   * dies the heartbeat stops with it, and its entries are taken over as before.
    */
   async #handleAll(entries: Entry[]): Promise<void> {
+    const { opts } = this;
+    const ids = entries.map(([id]) => id);
+    const heartbeat = setInterval(
+      () => {
+        opts.redis
+          .xclaim(opts.keys.ingestStream, INGEST_GROUP, this.name, 0, ...ids, 'JUSTID')
+          .catch(() => undefined);
+      },
+      Math.max(20, Math.floor(opts.claimIdleMs / 3)),
+    );
+    try {
+      await this.#handleBatch(entries);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * Parse, skip entries whose retry is not due, prepare them (lookups, provider calls), apply all in one
+   * transaction, then acknowledge the applied ones in one round trip.
+   */
+  async #handleBatch(entries: Entry[]): Promise<void> {
     const { opts } = this;
     const states = await opts.redis.hmget(opts.keys.ingestRetry, ...entries.map(([id]) => id));
     const work: Work[] = [];
