@@ -144,12 +144,15 @@ try {
         request: (k) => push(count + k),
       });
       const before = await scrape(`${e.url}/metrics`);
+      const cpu0 = cpuOf(e.pid);
       const o = await openLoad({ url: e.url, rate, durationSeconds: rateSeconds, request: push });
+      const cpu1 = cpuOf(e.pid);
       const rt = runtimeOf(before, await scrape(`${e.url}/metrics`));
+      const cpuUs = ((cpu1.user + cpu1.sys - cpu0.user - cpu0.sys) * 1e6) / o.requests;
       console.log(
         `[${i}] open ${rate}/s x ${rateSeconds} s: p50 ${o.p50Ms.toFixed(2)} p99 ${o.p99Ms.toFixed(2)} max ` +
           `${o.maxMs.toFixed(1)} from schedule p99 ${o.p99FromScheduleMs.toFixed(2)} ms, statuses ` +
-          `${JSON.stringify(o.statuses)}, errors ${o.errors}; event-loop delay p99 ${rt.loopDelayP99Ms.toFixed(2)} ` +
+          `${JSON.stringify(o.statuses)}, errors ${o.errors}; CPU ${cpuUs.toFixed(0)} µs/request; event-loop delay p99 ${rt.loopDelayP99Ms.toFixed(2)} ` +
           `max ${rt.loopDelayMaxMs.toFixed(2)} ms; GC ${rt.gcPauses} pauses (${rt.gcMajor} major) ` +
           `${rt.gcMs.toFixed(1)} ms, ${rt.gcOver10ms} over 10 ms; load average ${loadAverage()}`,
       );

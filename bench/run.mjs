@@ -422,7 +422,7 @@ async function main() {
       stravaHandled === streamCheck.onStream && deadLetters === 0,
     ),
   );
-  if (drainA.drained && drainA.seconds > 0) {
+  if (drainA.drained && drainA.handled > 0) {
     rows.push(row('worker drain rate (skipped Strava events)', `${num(drainA.handled / drainA.seconds)} /s`));
   }
   if (drainPaused.drained && drainPaused.seconds > 0) {

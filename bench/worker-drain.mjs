@@ -4,7 +4,8 @@
 // events alone, from ops_ingest_lag_seconds before and after). One database per build, builds one after another.
 //
 // Settings (environment):
-//   WORKERS     builds to compare, space-separated (default worker/dist/main.js)
+//   WORKERS     builds to compare, space-separated (default worker/dist/main.js); `KEY=value,…@path` runs one
+//               with those settings, e.g. "INGEST_BATCH_SIZE=100@worker/dist/main.js INGEST_BATCH_SIZE=500@worker/dist/main.js"
 //   WORKER_ENV  extra settings for the worker, e.g. "INGEST_BATCH_SIZE=500"
 //   PROF_REDIS  Redis URL (default the shared one); BACKLOG (20000), RATE (2000), RATE_SECONDS (10),
 //   ACTIVITIES  activities loaded first (default 0)
@@ -63,7 +64,15 @@ async function append(redis, stream, pushes) {
   await pipeline.exec();
 }
 
-for (const [b, script] of builds.entries()) {
+for (const [b, build] of builds.entries()) {
+  // An entry `KEY=value,KEY2=value@script` runs that build with those settings.
+  const [own, script] = build.includes('@') ? build.split('@') : ['', build];
+  const buildEnv = Object.fromEntries(
+    own
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=')),
+  );
   const undo = [];
   try {
     const name = `ops_drain_${process.pid}_${b}_${randomBytes(3).toString('hex')}`;
@@ -82,6 +91,7 @@ for (const [b, script] of builds.entries()) {
         WORKER_METRICS_PORT: String(port),
         STRAVA_API_URL: 'http://127.0.0.1:9',
         ...workerEnv,
+        ...buildEnv,
       },
       readyUrl: `http://127.0.0.1:${port}/readyz`,
       undo,
@@ -95,7 +105,7 @@ for (const [b, script] of builds.entries()) {
     process.kill(pid, 'SIGCONT');
     const drain = await waitDrained(metricsUrl, 300_000);
     console.log(
-      `[${b}] ${script}: backlog of ${backlog} drained in ${drain.seconds.toFixed(1)} s = ` +
+      `[${b}] ${build}: backlog of ${backlog} drained in ${drain.seconds.toFixed(1)} s = ` +
         `${Math.round(drain.handled / drain.seconds)}/s (load average ${loadAverage()})`,
     );
 
