@@ -54,7 +54,11 @@ export async function startApp(deps: {
   goalMiles?: number;
   throughputPushSeconds?: number;
   /** Webhook settings (default: no Strava token, any subscription, no Apple secret) and test clock. */
-  webhooks?: Partial<WebhookSettings> & { now?: () => number; counterFlushMs?: number };
+  webhooks?: Partial<WebhookSettings> & {
+    now?: () => number;
+    counterFlushMs?: number;
+    appendTimeoutMs?: number;
+  };
   /** ALERTMANAGER_TOKEN (default none: every notification refused). */
   alertmanagerToken?: string;
   /** OPS_OPERATOR_TOKENS, `name:token,...` (default none). */
@@ -145,7 +149,7 @@ export async function startApp(deps: {
   });
   const garminAccounts = createGarminAccounts({ pool: deps.pool, logger: silentLogger, refreshMs: 30_000 });
   await garminAccounts.refresh();
-  const { now, counterFlushMs, ...settings } = deps.webhooks ?? {};
+  const { now, counterFlushMs, appendTimeoutMs, ...settings } = deps.webhooks ?? {};
   const webhooks = createWebhookHandler({
     logger,
     metrics,
@@ -162,6 +166,7 @@ export async function startApp(deps: {
     },
     ...(now ? { now } : {}),
     ...(counterFlushMs ? { counterFlushMs } : {}),
+    ...(appendTimeoutMs ? { appendTimeoutMs } : {}),
   });
   const server = createExporterServer({
     webhooks,

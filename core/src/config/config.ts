@@ -99,8 +99,12 @@ export const workerEnvSchema = baseEnvSchema.extend({
   STRAVA_CLIENT_SECRET: stringVar(),
   /** Timeout of one outgoing provider request. */
   PROVIDER_TIMEOUT_MS: intVar(10_000, 100, 120_000),
-  /** Stream entries read per XREADGROUP call. */
-  INGEST_BATCH_SIZE: intVar(100, 1, 10_000),
+  /**
+   * Stream entries read per XREADGROUP call, applied in one transaction. 500: a batch costs about 15 round trips
+   * whatever its size, so a backlog drains faster the bigger it is (measured: lag p99 0.5-0.8 s at 2,000 events/s
+   * with 500, 2.5-4.9 s with 100, on a busy 2-core machine).
+   */
+  INGEST_BATCH_SIZE: intVar(500, 1, 10_000),
   /** A pending entry idle this long is taken over (its consumer died, or its retry is due). */
   INGEST_CLAIM_IDLE_MS: intVar(30_000, 100, 3_600_000),
   /** Deliveries before an entry that keeps failing goes to the dead-letter stream. */
