@@ -14,14 +14,17 @@ function get(url: string, agent: http.Agent): Promise<{ status: number; connecti
 
 describe('closeServer', () => {
   it('finishes in-flight requests, serves their connection one more request with Connection: close, then refuses', async () => {
+    let received: () => void;
+    const slowArrived = new Promise<void>((r) => (received = r));
     const server = http.createServer((req, res) => {
+      if (req.url === '/slow') received();
       setTimeout(() => res.end('ok'), req.url === '/slow' ? 300 : 0);
     });
     const url = urlOf(await listen(server, '127.0.0.1', 0));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const slow = get(`${url}/slow`, agent);
-      await new Promise((r) => setTimeout(r, 50));
+      await slowArrived;
       const closed = closeServer(server, 5_000, 1_000);
       expect((await slow).status).toBe(200); // in flight when the shutdown began
       // The client reuses that connection at once: served, and told to go away.

@@ -22,6 +22,12 @@ import { nudgeRoutes } from './routes/nudges.js';
 import type { NudgesDeps } from './nudges/deps.js';
 import { jobRoutes } from './routes/jobs.js';
 import type { JobsDeps } from './jobs/deps.js';
+import { opsAccess, requireOperator } from './auth/access.js';
+import type { SecurityDeps } from './security/deps.js';
+import { securityHeaders } from './security/headers.js';
+import { corsFor } from './security/cors.js';
+import { createRateLimiter } from './security/rate-limit.js';
+import { redactRequest } from './request-log.js';
 
 /** Everything the app talks to, passed in so tests build it against their own Postgres, Redis and registry. */
 export interface AppDeps {
@@ -34,6 +40,7 @@ export interface AppDeps {
   incidents: IncidentsDeps;
   chaos: ChaosDeps;
   nudges: NudgesDeps;
+  security: SecurityDeps;
   /** Dead letters and failed jobs, listed and replayed by operators. */
   jobs: JobsDeps;
 }
@@ -70,6 +77,18 @@ export function createApp(deps: AppDeps): OpsApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  const { operators } = deps.incidents;
+  const { rateLimits } = deps.security;
+  const limiter = (name: 'nudge' | 'chaos') =>
+    createRateLimiter({
+      name,
+      limit: rateLimits[name],
+      windowSeconds: rateLimits.windowSeconds,
+      store: rateLimits.store(name),
+      // Per operator, not per address: every operator behind one proxy (Grafana) keeps their own budget.
+      key: (req) => `operator:${requireOperator(req, operators)}`,
+      logger: deps.logger,
+    });
 
   app.use(observe(deps.metrics));
   app.use(
@@ -77,7 +96,16 @@ export function createApp(deps: AppDeps): OpsApp {
       logger: deps.logger,
       autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: { req: redactRequest },
     }),
+  );
+  app.use(securityHeaders());
+  const cors = corsFor(deps.security.corsOrigins);
+  if (cors) app.use(cors);
+  // Before the body parser: an unauthenticated mutation is refused without its body being read.
+  app.use(
+    '/api/ops',
+    opsAccess({ operators, viewers: deps.security.viewers, readOpen: deps.security.readOpen }),
   );
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
@@ -87,12 +115,12 @@ export function createApp(deps: AppDeps): OpsApp {
   app.use(opsReadRoutes(deps.ops));
   app.use(providerHealthRoutes(deps.ops));
   app.use(alertmanagerRoutes({ store: deps.incidents.store, token: deps.incidents.alertmanagerToken }));
-  app.use(incidentRoutes({ store: deps.incidents.store, operators: deps.incidents.operators }));
+  app.use(incidentRoutes({ store: deps.incidents.store, operators }));
   app.use(statusRoutes(deps.incidents.readCalm));
-  app.use(chaosRoutes(deps.chaos));
+  app.use(chaosRoutes(deps.chaos, { rateLimit: limiter('chaos') }));
   app.use(quietUsersRoutes(deps.nudges));
-  app.use(nudgeRoutes({ ...deps.nudges, operators: deps.incidents.operators, logger: deps.logger }));
-  app.use(jobRoutes({ ...deps.jobs, operators: deps.incidents.operators, logger: deps.logger }));
+  app.use(nudgeRoutes({ ...deps.nudges, operators, logger: deps.logger, rateLimit: limiter('nudge') }));
+  app.use(jobRoutes({ ...deps.jobs, operators, viewers: deps.security.viewers, logger: deps.logger }));
   const streams = throughputStreamRoutes(deps.ops, deps.logger, { pushSeconds: deps.throughputPushSeconds });
   app.use(streams.router);
 

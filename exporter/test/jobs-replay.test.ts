@@ -23,6 +23,7 @@ import { startApp, type RunningApp } from './harness.js';
 type Json = any;
 
 const TOKEN = 'replay-operator-token-0123456789';
+const VIEWER = 'replay-viewer-token-0123456789';
 
 let db: TestDatabase;
 let redis: TestRedis;
@@ -40,6 +41,7 @@ beforeAll(async () => {
     redis: redis.redis,
     prefix: redis.prefix,
     operatorTokens: `ops:${TOKEN}`,
+    viewerTokens: `eve:${VIEWER}`,
   });
   bull = createRedis({ url: redis.url, role: 'blocking', logger: silentLogger, name: 'test-replay' });
   housekeeping = new Queue('housekeeping', { connection: bull, prefix: keys.bullPrefix });
@@ -118,15 +120,14 @@ async function replayedMetric(source: string): Promise<number> {
   return Number(new RegExp(`^ops_jobs_replayed_total\\{source="${source}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
 }
 
-describe('operator authentication', () => {
-  it('refuses listing and replaying without an operator token', async () => {
-    const wrong: Record<string, string>[] = [{}, { authorization: 'Bearer not-an-operator-token-000' }];
-    for (const headers of wrong) {
-      const list = await call('GET', '/api/ops/jobs/failed', undefined, headers);
-      const post = await replay({ source: 'nudge' }, headers);
-      expect([list.status, post.status]).toEqual([401, 401]);
-      expect(post.type).toContain('application/problem+json');
-    }
+describe('access', () => {
+  it('lets anyone read the listing (reads are open by default) and only an operator replay', async () => {
+    expect((await call('GET', '/api/ops/jobs/failed', undefined, {})).status).toBe(200);
+    const anonymous = await replay({ source: 'nudge' }, {});
+    const stranger = await replay({ source: 'nudge' }, { authorization: 'Bearer not-an-operator-token-000' });
+    const viewer = await replay({ source: 'nudge' }, { authorization: `Bearer ${VIEWER}` });
+    expect([anonymous.status, stranger.status, viewer.status]).toEqual([401, 401, 403]);
+    expect(viewer.type).toContain('application/problem+json');
   });
 });
 

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import {
   CHAOS_MODES,
   chaosFaultInputSchema,
@@ -9,7 +9,7 @@ import {
   type ChaosMode,
 } from '@ops-cockpit/core';
 import { HttpProblem } from '../problem.js';
-import { requireOperator } from '../auth/require-operator.js';
+import { requireOperator } from '../auth/access.js';
 import { fieldErrors } from '../webhooks/field-errors.js';
 import type { ChaosDeps } from '../chaos/deps.js';
 import { insertChaosEvent } from '../chaos/events.js';
@@ -35,7 +35,7 @@ function operator(req: Request, deps: ChaosDeps): string {
   return name;
 }
 
-function modeParam(raw: string | undefined): ChaosMode {
+function modeParam(raw: unknown): ChaosMode {
   if (isChaosMode(raw)) return raw;
   throw new HttpProblem('bad-request', `mode must be one of ${CHAOS_MODES.join(', ')}`, {
     errors: [
@@ -44,7 +44,8 @@ function modeParam(raw: string | undefined): ChaosMode {
   });
 }
 
-export function chaosRoutes(deps: ChaosDeps): Router {
+/** `rateLimit` counts the mutations per operator (CHAOS_RATE_LIMIT); reads are not limited. */
+export function chaosRoutes(deps: ChaosDeps, opts: { rateLimit: RequestHandler }): Router {
   const router = Router();
   const now = deps.now ?? Date.now;
 
@@ -54,7 +55,7 @@ export function chaosRoutes(deps: ChaosDeps): Router {
     res.json({ enabled: deps.enabled, faults: faults.map(faultView) });
   });
 
-  router.put('/api/ops/chaos/:mode', async (req, res) => {
+  router.put('/api/ops/chaos/:mode', opts.rateLimit, async (req, res) => {
     const actor = operator(req, deps);
     const mode = modeParam(req.params.mode);
     const parsed = chaosFaultInputSchema.safeParse(req.body ?? {});
@@ -84,7 +85,7 @@ export function chaosRoutes(deps: ChaosDeps): Router {
     res.json(faultView(fault));
   });
 
-  router.delete('/api/ops/chaos/:mode', async (req, res) => {
+  router.delete('/api/ops/chaos/:mode', opts.rateLimit, async (req, res) => {
     const actor = operator(req, deps);
     const mode = modeParam(req.params.mode);
     const cleared = await deps.store.clear(mode);
@@ -101,7 +102,7 @@ export function chaosRoutes(deps: ChaosDeps): Router {
     res.json({ cleared: cleared ? faultView(cleared) : null });
   });
 
-  router.post('/api/ops/chaos/restore', async (req, res) => {
+  router.post('/api/ops/chaos/restore', opts.rateLimit, async (req, res) => {
     const actor = operator(req, deps);
     const cleared = await deps.store.restore();
     await insertChaosEvent(deps.pool, {

@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Logger, QueueName } from '@ops-cockpit/core';
 import { HttpProblem } from '../problem.js';
-import type { OperatorTokens } from '../auth/operators.js';
-import { requireOperator } from '../auth/require-operator.js';
+import type { NamedTokens, OperatorTokens } from '../auth/operators.js';
+import { requireOperator } from '../auth/access.js';
 import { fieldErrors } from '../webhooks/field-errors.js';
 import { intQuery } from '../query-params.js';
 import { REPLAY_SOURCES, type JobsDeps, type ReplaySource } from '../jobs/deps.js';
@@ -44,16 +44,18 @@ function sourceQuery(raw: unknown): ReplaySource | undefined {
 }
 
 /**
- * Failed work, for operators: `GET /api/ops/jobs/failed` lists dead-lettered ingest entries and failed BullMQ
- * jobs; `POST /api/ops/jobs/replay` sends them through again. Replays cannot double-apply: a dead letter leaves
+ * Failed work: `GET /api/ops/jobs/failed` lists dead-lettered ingest entries (what and why, never the payload)
+ * and failed BullMQ jobs, readable as every /api/ops read is; `POST /api/ops/jobs/replay` (an operator's)
+ * sends them through again. Replays cannot double-apply: a dead letter leaves
  * its stream in the same atomic step that re-appends it, a job is retried only from `failed`, and applying an
  * activity event twice changes nothing anyway (the worker's upsert is idempotent).
  */
-export function jobRoutes(deps: JobsDeps & { operators: OperatorTokens; logger: Logger }): Router {
+export function jobRoutes(
+  deps: JobsDeps & { operators: OperatorTokens; viewers: NamedTokens; logger: Logger },
+): Router {
   const router = Router();
 
   router.get('/api/ops/jobs/failed', async (req, res) => {
-    requireOperator(req, deps.operators);
     const only = sourceQuery(req.query.source);
     const limit = intQuery(req, 'limit', 100, 1, MAX_ITEMS);
     const sources = only ? [only] : REPLAY_SOURCES;
@@ -78,7 +80,7 @@ export function jobRoutes(deps: JobsDeps & { operators: OperatorTokens; logger: 
   });
 
   router.post('/api/ops/jobs/replay', async (req, res) => {
-    const actor = requireOperator(req, deps.operators);
+    const actor = requireOperator(req, deps.operators, deps.viewers);
     const parsed = replayBody.safeParse(req.body);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error.issues);
