@@ -21,7 +21,8 @@ import { postAll } from './helpers.js';
 let stack: FaultStack;
 
 beforeAll(async () => {
-  stack = await FaultStack.onSharedServers('fterm');
+  // Small batches, so a SIGTERM lands with a batch in hand and more left on the stream.
+  stack = await FaultStack.onSharedServers('fterm', { workerEnv: { INGEST_BATCH_SIZE: '25' } });
 }, 60_000);
 
 afterAll(async () => {
@@ -110,6 +111,7 @@ it('worker: SIGTERM under load acknowledges the batch in hand and loses nothing'
     intervalMs: 5,
   });
   const worker = stack.worker;
+  const inHand = await stack.unacknowledgedOf(worker.child.pid!);
   const started = Date.now();
   worker.child.kill('SIGTERM');
   const exit = await worker.exited;
@@ -124,6 +126,7 @@ it('worker: SIGTERM under load acknowledges the batch in hand and loses nothing'
   report('worker-sigterm', {
     entries: deliveries.length,
     readAtStop: atStop.read - from,
+    inHandAtSigterm: inHand,
     unacknowledgedAtExit: left,
     stopMs,
     exit,
