@@ -128,6 +128,7 @@ async function readStored(
   }
   const list = [...pairs.values()];
   const { rows } = await client.query<StoredActivity & { provider: string; external_id: string }>(
+    // eslint-disable-next-line ops/sql-parameterized -- a fixed column list, a constant of activities.ts
     `SELECT provider, external_id, ${STORED_ACTIVITY_COLUMNS} FROM activities
       WHERE (provider, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
     [list.map((p) => p[0]), list.map((p) => p[1])],
@@ -174,6 +175,7 @@ export async function applyActivityBatch(
     if (plan.upserts.length) {
       await client.query('SAVEPOINT bulk');
       try {
+        // eslint-disable-next-line ops/sql-parameterized -- fixed text, a constant of activities.ts
         await client.query(UPSERT_ACTIVITIES_SQL, upsertParams(plan.upserts));
         await client.query('RELEASE SAVEPOINT bulk');
       } catch {

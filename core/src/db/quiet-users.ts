@@ -45,11 +45,9 @@ export async function listQuietUsers(
   opts: { days: number; limit: number; after?: QuietUsersKeyset | undefined },
 ): Promise<QuietUsersPage> {
   const params: unknown[] = [opts.days, opts.limit + 1];
-  let resume = '';
-  if (opts.after) {
-    params.push(opts.after.since, opts.after.id);
-    resume = `AND (${SINCE}, id) > ($3::timestamptz, $4::uuid)`;
-  }
+  if (opts.after) params.push(opts.after.since, opts.after.id);
+  // Fixed text either way: the keyset's values travel as $3 and $4.
+  const resume = opts.after ? `AND (${SINCE}, id) > ($3::timestamptz, $4::uuid)` : '';
   const { rows } = await pool.query<Row>(
     `SELECT id, name, crew, last_activity_at, last_nudge_at, ${SINCE}::text AS since_text,
             floor(EXTRACT(EPOCH FROM now() - ${SINCE}) / 86400)::int AS days_inactive
