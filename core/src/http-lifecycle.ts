@@ -1,8 +1,18 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
-/** Listens and resolves with the bound address (port 0 picks a free one), or rejects on EADDRINUSE etc. */
+/** Servers shutting down: every response they still write carries `Connection: close`. */
+const draining = new WeakSet<Server>();
+
+/**
+ * Listens and resolves with the bound address (port 0 picks a free one), or rejects on EADDRINUSE etc. From
+ * here on, a request the server receives while closeServer drains it is answered with `Connection: close`.
+ */
 export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  // Ahead of the app's handler, so even an answer it writes at once carries the header.
+  server.prependListener('request', (_req, res) => {
+    if (draining.has(server)) res.shouldKeepAlive = false;
+  });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
@@ -14,21 +24,36 @@ export function listen(server: Server, host: string, port: number): Promise<Addr
 }
 
 /**
- * Stops accepting connections and waits for in-flight requests to finish. Keep-alive connections that go idle
- * meanwhile are closed as they do; whatever is still open at `timeoutMs` is cut. Safe to call twice.
+ * Stops accepting connections and waits for in-flight requests to finish. Open keep-alive connections are not
+ * closed at once: for `drainMs` a request already on its way over one is still served, with `Connection:
+ * close`, so the client's next request opens a new connection (refused here: it goes elsewhere or is retried)
+ * instead of being lost with a socket closed under it. Then idle connections are closed as they go idle;
+ * whatever is still open at `timeoutMs` is cut. Safe to call twice.
  */
-export function closeServer(server: Server, timeoutMs: number): Promise<void> {
+export function closeServer(
+  server: Server,
+  timeoutMs: number,
+  drainMs = Math.min(1_000, timeoutMs / 2),
+): Promise<void> {
   if (!server.listening) return Promise.resolve();
+  draining.add(server);
   return new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    let sweep: NodeJS.Timeout | undefined;
     const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
     force.unref();
-    server.close(() => {
+    const drained = setTimeout(() => {
+      // http.Server#close closes idle connections and stops its timeout checks; the listener is closed already.
+      server.close();
+      sweep = setInterval(() => server.closeIdleConnections(), 100);
+    }, drainMs);
+    drained.unref();
+    // net.Server#close, not http.Server#close: stop listening, but leave idle keep-alive connections open.
+    net.Server.prototype.close.call(server, () => {
+      clearTimeout(drained);
       clearInterval(sweep);
       clearTimeout(force);
       resolve();
     });
-    server.closeIdleConnections();
   });
 }
 

@@ -32,3 +32,4 @@ export * from './db/nudges.js';
 export * from './db/quiet-users.js';
 export * from './chaos.js';
 export * from './chaos-store.js';
+export * from './dependency-errors.js';

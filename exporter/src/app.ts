@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Logger, DependencyStatus } from '@ops-cockpit/core';
+import { isDependencyUnavailable, type Logger, type DependencyStatus } from '@ops-cockpit/core';
 import type { Registry } from 'prom-client';
 import { HttpProblem, sendProblem } from './problem.js';
 import { methodLabel, type ExporterMetrics } from './metrics.js';
@@ -20,6 +20,8 @@ import type { ChaosDeps } from './chaos/deps.js';
 import { quietUsersRoutes } from './routes/quiet-users.js';
 import { nudgeRoutes } from './routes/nudges.js';
 import type { NudgesDeps } from './nudges/deps.js';
+import { jobRoutes } from './routes/jobs.js';
+import type { JobsDeps } from './jobs/deps.js';
 import { opsAccess, requireOperator } from './auth/access.js';
 import type { SecurityDeps } from './security/deps.js';
 import { securityHeaders } from './security/headers.js';
@@ -39,6 +41,8 @@ export interface AppDeps {
   chaos: ChaosDeps;
   nudges: NudgesDeps;
   security: SecurityDeps;
+  /** Dead letters and failed jobs, listed and replayed by operators. */
+  jobs: JobsDeps;
 }
 
 /** The express app plus what a graceful shutdown must end (long-lived SSE streams). */
@@ -116,6 +120,7 @@ export function createApp(deps: AppDeps): OpsApp {
   app.use(chaosRoutes(deps.chaos, { rateLimit: limiter('chaos') }));
   app.use(quietUsersRoutes(deps.nudges));
   app.use(nudgeRoutes({ ...deps.nudges, operators, logger: deps.logger, rateLimit: limiter('nudge') }));
+  app.use(jobRoutes({ ...deps.jobs, operators, viewers: deps.security.viewers, logger: deps.logger }));
   const streams = throughputStreamRoutes(deps.ops, deps.logger, { pushSeconds: deps.throughputPushSeconds });
   app.use(streams.router);
 
@@ -149,6 +154,17 @@ export function createApp(deps: AppDeps): OpsApp {
     const status = (err as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       sendProblem(res, new HttpProblem('bad-request', (err as Error).message), req.path);
+      return;
+    }
+    // Postgres or Redis unreachable: the client should come back later, this is no bug of the request or ours.
+    if (isDependencyUnavailable(err)) {
+      req.log.warn({ err: (err as Error).message }, 'dependency unavailable');
+      res.set('Retry-After', '5');
+      sendProblem(
+        res,
+        new HttpProblem('dependency-unavailable', 'a dependency is unavailable; retry later'),
+        req.path,
+      );
       return;
     }
     req.log.error({ err }, 'unhandled error');

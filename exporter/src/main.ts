@@ -31,6 +31,7 @@ import { registerCalmGauges } from './incidents/gauges.js';
 import { createChaosDeps } from './chaos/deps.js';
 import { createNudgeQueue } from './nudges/queue.js';
 import { registerQuietGauge } from './nudges/gauges.js';
+import { createJobsDeps } from './jobs/deps.js';
 import { parseNamedTokens } from './auth/operators.js';
 import { redisRateLimitStore } from './security/rate-limit.js';
 import { createExporterServer } from './server.js';
@@ -94,9 +95,24 @@ async function main(): Promise<void> {
     name: 'exporter-bullmq',
   });
   shutdown.add('redis-bullmq', 'resources', () => closeRedis(bullConnection));
-  const nudgeQueue = createNudgeQueue({ connection: bullConnection, prefix: keys.bullPrefix, logger });
+  const nudgeQueue = createNudgeQueue({
+    connection: bullConnection,
+    prefix: keys.bullPrefix,
+    logger,
+    backoffMs: env.NUDGE_RETRY_BASE_MS,
+  });
   shutdown.add('nudge queue', 'resources', () => nudgeQueue.close());
   registerQuietGauge(registry, pool, logger);
+  const jobs = createJobsDeps({
+    redis,
+    bullConnection,
+    keys,
+    ingestStreamMaxlen: env.INGEST_STREAM_MAXLEN,
+    pool,
+    registry,
+    logger,
+  });
+  shutdown.add('failed jobs', 'resources', () => jobs.failedJobs.close());
   if (incidents.alertmanagerToken === undefined) {
     logger.warn('ALERTMANAGER_TOKEN is not set: every Alertmanager notification is refused (401)');
   }
@@ -116,6 +132,7 @@ async function main(): Promise<void> {
     incidents,
     chaos,
     nudges: { pool, redis, keys, queue: nudgeQueue, cooldownHours: env.NUDGE_COOLDOWN_HOURS },
+    jobs,
     security: {
       readOpen: env.OPS_READ_OPEN,
       viewers: parseNamedTokens(env.OPS_VIEWER_TOKENS, 'OPS_VIEWER_TOKENS'),

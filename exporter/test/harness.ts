@@ -24,6 +24,7 @@ import { registerCalmGauges } from '../src/incidents/gauges.js';
 import { createChaosDeps, type ChaosDeps } from '../src/chaos/deps.js';
 import { createNudgeQueue } from '../src/nudges/queue.js';
 import { registerQuietGauge } from '../src/nudges/gauges.js';
+import { createJobsDeps } from '../src/jobs/deps.js';
 import { parseNamedTokens } from '../src/auth/operators.js';
 import { redisRateLimitStore } from '../src/security/rate-limit.js';
 import { createExporterServer, type ServerTimeouts } from '../src/server.js';
@@ -119,6 +120,15 @@ export async function startApp(deps: {
     logger: silentLogger,
   });
   registerQuietGauge(registry, deps.pool, silentLogger);
+  const jobs = createJobsDeps({
+    redis: deps.redis,
+    bullConnection,
+    keys,
+    ingestStreamMaxlen: 1_000_000,
+    pool: deps.pool,
+    registry,
+    logger: silentLogger,
+  });
   const { app, closeStreams } = createApp({
     logger,
     registry,
@@ -135,6 +145,7 @@ export async function startApp(deps: {
       queue: nudgeQueue,
       cooldownHours: deps.nudgeCooldownHours ?? 24,
     },
+    jobs,
     security: {
       readOpen: deps.readOpen ?? true,
       viewers: parseNamedTokens(deps.viewerTokens ?? '', 'OPS_VIEWER_TOKENS'),
@@ -181,11 +192,12 @@ export async function startApp(deps: {
     chaos,
     close: async () => {
       closeStreams();
-      await closeServer(server, 1_000);
+      await closeServer(server, 1_000, 100);
       await webhooks.close();
       garminAccounts.close();
       await chaos.flags.close();
       await nudgeQueue.close();
+      await jobs.failedJobs.close();
       await closeRedis(bullConnection);
     },
   };

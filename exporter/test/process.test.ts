@@ -4,6 +4,7 @@ import {
   freePort,
   spawnService,
   uniqueName,
+  waitFor,
   type TestRedis,
 } from '@ops-cockpit/core/testing';
 import { dropDatabase, Secret } from '@ops-cockpit/core';
@@ -59,7 +60,18 @@ describe('exporter process', () => {
       svc.child.kill('SIGTERM');
       await svc.waitForLog('shutting down');
       // New connections are refused while the old request is still in flight.
-      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+      await waitFor(
+        () =>
+          new Promise<boolean>((resolve) => {
+            const probe = net.connect(Number(port), '127.0.0.1');
+            probe.once('connect', () => {
+              probe.destroy();
+              resolve(false);
+            });
+            probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+          }),
+        'new connections refused',
+      );
       socket.write(body.slice(5));
       const exit = await svc.exited;
       await new Promise((r) => setTimeout(r, 50));

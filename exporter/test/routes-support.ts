@@ -8,6 +8,7 @@ import type { OpsData } from '../src/ops-data.js';
 import type { IncidentsDeps } from '../src/incidents/deps.js';
 import type { ChaosDeps } from '../src/chaos/deps.js';
 import type { NudgesDeps } from '../src/nudges/deps.js';
+import type { JobsDeps } from '../src/jobs/deps.js';
 import { parseNamedTokens } from '../src/auth/operators.js';
 
 /** Shared by the tests that need the app's route table (OpenAPI, access control): routes listed, never called. */
@@ -34,6 +35,7 @@ export function listedApp(): Express {
     incidents: {} as IncidentsDeps,
     chaos: {} as ChaosDeps,
     nudges: {} as NudgesDeps,
+    jobs: {} as JobsDeps,
     security: {
       readOpen: true,
       viewers: parseNamedTokens('', 'OPS_VIEWER_TOKENS'),

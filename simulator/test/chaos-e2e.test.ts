@@ -10,8 +10,8 @@ import {
   type TestRedis,
 } from '@ops-cockpit/core/testing';
 import pg from 'pg';
-import { generateDeliveries, idBaseFor, seedDemo, type Delivery } from '../src/index.js';
-import { startSimulator, type RunningSimulator } from './helpers.js';
+import { generateDeliveries, idBaseFor, seedDemo } from '../src/index.js';
+import { pendingEntries, post, startSimulator, type RunningSimulator } from './helpers.js';
 
 /**
  * Spike Lab across real processes: two exporter replicas and a worker on one Redis prefix. A change made
@@ -81,19 +81,6 @@ async function propagation(to: string, value: number, since: number): Promise<nu
   return performance.now() - since;
 }
 
-async function pendingEntries(): Promise<number> {
-  const groups = (await redis.redis.xinfo('GROUPS', `${redis.prefix}:ingest`)) as unknown[][];
-  const fields = groups[0] ?? [];
-  const get = (k: string) => Number(fields[fields.indexOf(k) + 1] ?? 0);
-  return get('pending') + get('lag');
-}
-
-async function post(base: string, d: Delivery): Promise<number> {
-  const res = await fetch(`${base}${d.path}`, { method: 'POST', headers: d.headers, body: d.body });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 it('duplicates every delivery across two replicas while the challenge total stays exact', async () => {
   const [a, b] = exporters.map((e) => e.url) as [string, string];
   let started = performance.now();
@@ -118,16 +105,20 @@ it('duplicates every delivery across two replicas while the challenge total stay
     startMs: Date.now(),
     intervalMs: 10,
   });
-  const statuses = await Promise.all(deliveries.map((d, i) => post(i % 2 ? b : a, d)));
+  const statuses = (await Promise.all(deliveries.map((d, i) => post(i % 2 ? b : a, d)))).map((r) => r.status);
   expect(statuses.filter((s) => s !== 200)).toEqual([]);
   const injected =
     (await metric(a, /^ops_chaos_injected_total\{mode="duplicates",provider="\w+"\} (\d+)$/gm)) +
     (await metric(b, /^ops_chaos_injected_total\{mode="duplicates",provider="\w+"\} (\d+)$/gm));
   expect(injected).toBe(200);
 
-  await waitFor(async () => (await pendingEntries()) === 0, 'every entry acknowledged', {
-    timeoutMs: 60_000,
-  });
+  await waitFor(
+    async () => (await pendingEntries(redis.redis, redis.prefix)) === 0,
+    'every entry acknowledged',
+    {
+      timeoutMs: 60_000,
+    },
+  );
   const { rows } = await pool.query(`
     SELECT (SELECT total_meters FROM global_stats)::numeric AS stored,
            (SELECT coalesce(sum(distance_m), 0) FROM activities WHERE deleted_at IS NULL)::numeric AS live`);

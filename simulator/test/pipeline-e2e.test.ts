@@ -11,7 +11,7 @@ import {
 } from '@ops-cockpit/core/testing';
 import pg from 'pg';
 import { generateDeliveries, idBaseFor, seedDemo, type Delivery } from '../src/index.js';
-import { startSimulator, type RunningSimulator } from './helpers.js';
+import { pendingEntries, post, postAll, startSimulator, type RunningSimulator } from './helpers.js';
 
 /**
  * The whole ingestion path for real: the built exporter and worker as processes, the simulator's fake Strava API
@@ -68,26 +68,6 @@ afterAll(async () => {
   await dropDatabase(dbUrl);
 });
 
-async function post(d: Delivery): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${exporterUrl}${d.path}`, {
-    method: 'POST',
-    headers: d.headers, // the generator sets the content type (and Apple's signature headers)
-    body: d.body,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function postAll(deliveries: Delivery[], lanes = 16) {
-  const answers: { status: number; body: Record<string, unknown> }[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      while (next < deliveries.length) answers.push(await post(deliveries[next++]!));
-    }),
-  );
-  return answers;
-}
-
 /** Index of a Strava update whose activity's create comes earlier in the list, and that create's index. */
 function updateAfterCreate(deliveries: Delivery[]): { update: number; create: number } {
   const created = new Map<number, number>();
@@ -102,12 +82,7 @@ function updateAfterCreate(deliveries: Delivery[]): { update: number; create: nu
   throw new Error('the generated traffic has no Strava update of an activity it created');
 }
 
-async function pendingEntries(): Promise<number> {
-  const groups = (await redis.redis.xinfo('GROUPS', `${redis.prefix}:ingest`)) as unknown[][];
-  const fields = groups[0] ?? [];
-  const get = (k: string) => Number(fields[fields.indexOf(k) + 1] ?? 0);
-  return get('pending') + get('lag');
-}
+const pending = () => pendingEntries(redis.redis, redis.prefix);
 
 it('applies 1,000 mixed deliveries exactly once: total, rollup and heatmap agree with the activities', async () => {
   const deliveries = generateDeliveries({
@@ -131,16 +106,16 @@ it('applies 1,000 mixed deliveries exactly once: total, rollup and heatmap agree
 
   // One update goes out before its create; then everything, then 20 % of it again.
   const { update, create } = updateAfterCreate(deliveries);
-  const first = await post(deliveries[update]!);
+  const first = await post(exporterUrl, deliveries[update]!);
   expect(first.status).toBe(200);
-  await waitFor(async () => (await pendingEntries()) === 0, 'update processed');
+  await waitFor(async () => (await pending()) === 0, 'update processed');
   const rest = deliveries.filter((_, i) => i !== update);
   const reposts = deliveries.filter((_, i) => i % 5 === 0 && i !== update && i !== create);
-  const answers = [...(await postAll(rest)), ...(await postAll(reposts))];
+  const answers = [...(await postAll(exporterUrl, rest)), ...(await postAll(exporterUrl, reposts))];
   expect(answers.filter((a) => a.status !== 200)).toEqual([]);
   expect(answers.length).toBe(999 + reposts.length);
 
-  await waitFor(async () => (await pendingEntries()) === 0, 'every entry acknowledged', {
+  await waitFor(async () => (await pending()) === 0, 'every entry acknowledged', {
     timeoutMs: 120_000,
   });
 

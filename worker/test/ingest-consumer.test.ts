@@ -22,7 +22,7 @@ import { IngestConsumer, ingestPending } from '../src/ingest/consumer.js';
 import {
   applyPrepared,
   prepareBatch,
-  prepareEnvelope,
+  processEnvelope,
   settleEach,
   type IngestOutcome,
   type Prepared,
@@ -91,6 +91,9 @@ function start(
   consumers.push(consumer);
   return consumer;
 }
+
+/** The real prepare-and-apply of one entry, for tests whose `process` fails some calls first. */
+const real = (e: IngestEnvelope) => processEnvelope({ pool: db.pool, strava, providerTimeoutMs: 500 }, e);
 
 function garmin(summaryId: string, distance: number, user = 'g-ada'): IngestEnvelope {
   return {
@@ -179,13 +182,6 @@ describe('ingest consumer', () => {
 
   it('retries a transient failure with backoff and applies the entry exactly once', async () => {
     let calls = 0;
-    const real = async (e: IngestEnvelope) => {
-      const [applied] = await applyPrepared(db.pool, [
-        await prepareEnvelope({ pool: db.pool, strava, providerTimeoutMs: 500 }, e),
-      ]);
-      if (!applied || 'error' in applied) throw applied?.error;
-      return applied.outcome;
-    };
     start(async (e) => {
       calls += 1;
       if (calls === 1) throw new ProviderError('server', 'HTTP 503');
@@ -230,6 +226,27 @@ describe('ingest consumer', () => {
     });
     expect(calls).toBe(3);
     expect(await pending()).toBe(0);
+  });
+
+  it('waits out a database outage however long it lasts, without dead-lettering, then applies once', async () => {
+    let calls = 0;
+    // Six failures as node-postgres reports a stopped server, twice the most deliveries.
+    start(
+      async (e) => {
+        calls += 1;
+        if (calls <= 6)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        return real(e);
+      },
+      { maxDeliveries: 3, claimIdleMs: 100 },
+    );
+    await append(garmin('o1', 2500));
+    await waitFor(async () => (await pending()) === 0, 'applied after the outage', { timeoutMs: 15_000 });
+    expect(calls).toBe(7);
+    expect(await t.redis.xlen(keys.ingestDeadLetter)).toBe(0);
+    expect(await total()).toBe(2500);
+    const retried = (await outcomes()).find((v) => v.labels.outcome === 'retried')?.value;
+    expect(retried).toBe(6);
   });
 
   it('takes over the entries of a consumer that died before acknowledging', async () => {

@@ -76,6 +76,8 @@ export const exporterEnvSchema = baseEnvSchema
     HTTP_KEEP_ALIVE_TIMEOUT_MS: intVar(5_000, 100, 600_000),
     /** A user nudged within this many hours is not nudged again (409). */
     NUDGE_COOLDOWN_HOURS: numberVar(24, 0, 24 * 365),
+    /** First retry delay of a nudge job, doubling over its 5 attempts (30 s: 30 s, 1, 2, 4 min). */
+    NUDGE_RETRY_BASE_MS: intVar(30_000, 100, 3_600_000),
   })
   .superRefine((env, ctx) => {
     // node:http refuses a header timeout longer than the whole-request timeout; say so at start, by name.

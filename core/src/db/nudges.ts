@@ -136,3 +136,20 @@ export async function recordNudgeFailure(
     [nudgeId, attempts, reason.slice(0, 500), final],
   );
 }
+
+/**
+ * An operator replays a nudge that failed: the row goes back to `queued` so the job, run again, sends it (a
+ * `failed` row is skipped as settled). False when the row is not `failed` (gone, sent, or still queued).
+ */
+export async function reopenFailedNudge(pool: Pool, nudgeId: string): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE nudges SET status = 'queued' WHERE id = $1 AND status = 'failed'`,
+    [nudgeId],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Undoes reopenFailedNudge when its job could not be queued again, so the row does not wait for nothing. */
+export async function closeReopenedNudge(pool: Pool, nudgeId: string): Promise<void> {
+  await pool.query(`UPDATE nudges SET status = 'failed' WHERE id = $1 AND status = 'queued'`, [nudgeId]);
+}

@@ -33,6 +33,12 @@ export function createPool(opts: PoolOptions): Pool {
   // An idle client losing its connection (Postgres restarted) emits 'error' on the pool; unhandled, that would
   // crash the process. The pool drops the client and opens a new one on the next checkout.
   pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'idle postgres client error'));
+  // A checked-out client between two queries (inside a transaction, say) emits 'error' on itself when the server
+  // ends its session (a fast shutdown: 57P01), and the pool listens only to idle ones: without this listener
+  // the process dies with an unhandled 'error'. Its next query then fails, and the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => opts.logger.warn({ err: err.message }, 'postgres connection lost'));
+  });
   return pool;
 }
 

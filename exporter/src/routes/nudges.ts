@@ -66,12 +66,7 @@ export function nudgeRoutes(
     const parsed = nudgeBody.safeParse(req.body);
     if (!parsed.success) {
       throw new HttpProblem('validation-failed', 'the nudge request has missing or mistyped fields', {
-        // An unknown key is named itself (a typo like `chanel`), not as the body.
-        errors: parsed.error.issues.flatMap((issue) =>
-          issue.code === 'unrecognized_keys'
-            ? issue.keys.map((field) => ({ field, message: 'unknown field' }))
-            : fieldErrors([issue]),
-        ),
+        errors: fieldErrors(parsed.error.issues),
       });
     }
     const body = parsed.data;

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import {
   INGEST_FIELD,
   INGEST_GROUP,
+  isDependencyUnavailable,
   isProvider,
   type IngestEnvelope,
   type Logger,
@@ -10,7 +11,7 @@ import {
   type RedisKeys,
 } from '@ops-cockpit/core';
 import { ProviderError } from '../providers/errors.js';
-import { backoffMs } from './backoff.js';
+import { backoffMs, outagePauseMs } from './backoff.js';
 import type { Applied, Prepared } from './process.js';
 import type { WorkerMetrics } from '../metrics.js';
 
@@ -63,6 +64,8 @@ function parseEnvelope(raw: string | undefined): IngestEnvelope | undefined {
  * commit, so an entry whose worker dies is still pending and another consumer claims it (XAUTOCLAIM).
  * Transient failures stay pending and are retried with exponential backoff; an entry that keeps failing, or
  * fails permanently, moves to the dead-letter stream with its reason, so nothing is silently dropped.
+ * A dependency outage (Postgres unreachable) is no failure of the entry: it stays pending without counting
+ * against INGEST_MAX_DELIVERIES, and the consumer backs off as a whole until the dependency answers again.
  */
 export class IngestConsumer {
   readonly name = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -96,14 +99,17 @@ export class IngestConsumer {
     let nextClaim = 0;
     // Created once, and again after any error (a Redis that lost its data answers NOGROUP): not per batch.
     let needGroup = true;
+    let outages = 0;
     while (!this.#stopping) {
       try {
+        if (outages > 0) await this.#pause(outagePauseMs(outages, blockMs, opts.claimIdleMs));
         if (needGroup) {
           await this.ensureGroup();
           needGroup = false;
         }
+        let outage = false;
         if (Date.now() >= nextClaim) {
-          await this.#claimStale();
+          outage = await this.#claimStale();
           nextClaim = Date.now() + blockMs;
         }
         const res = (await opts.redis.xreadgroup(
@@ -119,7 +125,8 @@ export class IngestConsumer {
           '>',
         )) as [string, Entry[]][] | null;
         const entries = res?.[0]?.[1] ?? [];
-        if (entries.length) await this.#handleAll(entries);
+        if (entries.length) outage = (await this.#handleAll(entries)) || outage;
+        outages = outage ? outages + 1 : 0;
       } catch (err) {
         if (this.#stopping) break;
         needGroup = true;
@@ -129,9 +136,21 @@ export class IngestConsumer {
     }
   }
 
-  /** Takes over entries idle past claimIdleMs: a dead consumer's, or ones whose retry is due. */
-  async #claimStale(): Promise<void> {
+  /** Waits `ms`, or less when close() is called meanwhile. */
+  async #pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.#stopping && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
+    }
+  }
+
+  /**
+   * Takes over entries idle past claimIdleMs: a dead consumer's, or ones whose retry is due. True when a
+   * dependency outage stopped one of them.
+   */
+  async #claimStale(): Promise<boolean> {
     const { opts } = this;
+    let outage = false;
     let cursor = '0-0';
     for (let round = 0; round < 10; round++) {
       const [next, entries, deleted] = (await opts.redis.xautoclaim(
@@ -149,19 +168,22 @@ export class IngestConsumer {
         opts.metrics.ingestJobs.inc({ provider: 'unknown', outcome: 'trimmed' }, deleted.length);
         opts.logger.error({ count: deleted.length }, 'pending ingest entries were trimmed before processing');
       }
-      if (entries.length) await this.#handleAll(entries);
+      if (entries.length) outage = (await this.#handleAll(entries)) || outage;
       cursor = next;
-      if (cursor === '0-0') return;
+      // During an outage every claimed entry fails the same way: one round is enough to notice.
+      if (cursor === '0-0' || outage) return outage;
     }
+    return outage;
   }
 
   /**
    * One read batch, its entries kept from looking idle meanwhile: a batch slowed by provider calls can take
    * longer than claimIdleMs, and another consumer would then take its entries over and apply them twice.
    * `XCLAIM … 0 … JUSTID` by their owner resets their idle time without counting a delivery; when this consumer
-   * dies the heartbeat stops with it, and its entries are taken over as before.
+   * dies the heartbeat stops with it, and its entries are taken over as before. True when a dependency outage
+   * kept an entry from being applied.
    */
-  async #handleAll(entries: Entry[]): Promise<void> {
+  async #handleAll(entries: Entry[]): Promise<boolean> {
     const { opts } = this;
     const ids = entries.map(([id]) => id);
     const heartbeat = setInterval(
@@ -173,7 +195,7 @@ export class IngestConsumer {
       Math.max(20, Math.floor(opts.claimIdleMs / 3)),
     );
     try {
-      await this.#handleBatch(entries);
+      return await this.#handleBatch(entries);
     } finally {
       clearInterval(heartbeat);
     }
@@ -183,7 +205,7 @@ export class IngestConsumer {
    * Parse, skip entries whose retry is not due, prepare them (lookups, provider calls), apply all in one
    * transaction, then acknowledge the applied ones in one round trip.
    */
-  async #handleBatch(entries: Entry[]): Promise<void> {
+  async #handleBatch(entries: Entry[]): Promise<boolean> {
     const { opts } = this;
     const states = await opts.redis.hmget(opts.keys.ingestRetry, ...entries.map(([id]) => id));
     const work: Work[] = [];
@@ -191,7 +213,7 @@ export class IngestConsumer {
       const raw = fieldOf(fields, INGEST_FIELD);
       const envelope = parseEnvelope(raw);
       if (!envelope) {
-        await this.#deadLetter(id, raw ?? '', 'unparseable entry', 'unknown');
+        await this.#deadLetter(id, raw ?? '', 'unparseable entry', 'unknown', 1);
         continue;
       }
       const stateRaw = states[index];
@@ -199,7 +221,7 @@ export class IngestConsumer {
       if (retry && retry.nextAt > Date.now()) continue; // claimed early; stays pending until its backoff is over
       work.push({ id, raw: raw!, envelope, retry });
     }
-    if (!work.length) return;
+    if (!work.length) return false;
 
     let prepared: (Prepared | Error)[];
     try {
@@ -239,26 +261,37 @@ export class IngestConsumer {
         opts.metrics.ingestLag.observe(Math.max(0, (now - Date.parse(w.envelope.receivedAt)) / 1000));
       }
     }
+    let outage = false;
     for (const w of work) {
       const result = results.get(w)!;
-      if ('error' in result) await this.#fail(w, result.error);
+      if ('error' in result) outage = (await this.#fail(w, result.error)) || outage;
     }
+    return outage;
   }
 
-  /** A transient failure is retried with backoff; a permanent one, or one too many, is dead-lettered. */
-  async #fail(w: Work, err: Error): Promise<void> {
+  /**
+   * A transient failure is retried with backoff; a permanent one, or one too many, is dead-lettered. A
+   * dependency outage leaves the entry pending as it is (retried once claimable; the consumer pauses) and
+   * returns true.
+   */
+  async #fail(w: Work, err: Error): Promise<boolean> {
     const { opts } = this;
     const { id, raw, envelope, retry } = w;
     const message = err.message;
+    if (!(err instanceof ProviderError) && isDependencyUnavailable(err)) {
+      opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome: 'retried' });
+      opts.logger.debug({ id, err: message }, 'ingest entry waits for a dependency');
+      return true;
+    }
     const permanent = err instanceof ProviderError && !err.transient;
     const failures = (retry?.failures ?? 0) + 1;
     if (permanent || failures >= opts.maxDeliveries) {
-      await this.#deadLetter(id, raw, message, envelope.provider);
+      await this.#deadLetter(id, raw, message, envelope.provider, failures);
       opts.logger.warn(
         { id, provider: envelope.provider, kind: envelope.kind, err: message, failures },
         'ingest entry failed',
       );
-      return;
+      return false;
     }
     const retryAfter = err instanceof ProviderError ? err.retryAfterSeconds : undefined;
     const state: RetryState = {
@@ -271,9 +304,16 @@ export class IngestConsumer {
       { id, provider: envelope.provider, err: message, failures, retryAt: new Date(state.nextAt) },
       'ingest entry will be retried',
     );
+    return false;
   }
 
-  async #deadLetter(id: string, raw: string, reason: string, provider: string): Promise<void> {
+  async #deadLetter(
+    id: string,
+    raw: string,
+    reason: string,
+    provider: string,
+    attempts: number,
+  ): Promise<void> {
     const { opts } = this;
     await opts.redis
       .multi()
@@ -289,6 +329,8 @@ export class IngestConsumer {
         reason,
         'source_id',
         id,
+        'attempts',
+        attempts,
       )
       .xack(opts.keys.ingestStream, INGEST_GROUP, id)
       .hdel(opts.keys.ingestRetry, id)

@@ -1,0 +1,108 @@
+import { waitFor } from '@ops-cockpit/core/testing';
+import { DEFAULT_EVENT_MIX, type Delivery } from '../src/index.js';
+import {
+  compareWithWorld,
+  exactness,
+  FaultStack,
+  metricValue,
+  postInOrder,
+  report,
+  scrape,
+} from './fault-support.js';
+
+/**
+ * The worker dies with SIGKILL (no shutdown, no XACK, a transaction cut wherever it was) in the middle of
+ * 1,000 ingest entries, twice. The entries it had read stay pending under its name; the next worker takes them
+ * over once they are idle (XAUTOCLAIM) and applies each exactly once: what Postgres holds equals what the
+ * providers hold, activity by activity, and the challenge total is the sum of live distances.
+ */
+
+const ENTRIES = 1_000;
+let stack: FaultStack;
+
+beforeAll(async () => {
+  stack = await FaultStack.onSharedServers('fkill', {
+    worker: false,
+    workerEnv: { INGEST_CLAIM_IDLE_MS: '1000', INGEST_BATCH_SIZE: '25' },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const group = () => stack.group();
+
+/** Starts a worker, lets it get `more` entries further, then kills it with SIGKILL. */
+async function killMidway(more: number): Promise<{ read: number; unacknowledged: number }> {
+  const worker = await stack.startWorker();
+  const from = (await group()).read;
+  await waitFor(async () => (await group()).read >= from + more, `${more} entries read`, {
+    timeoutMs: 20_000,
+    intervalMs: 5,
+  });
+  worker.child.kill('SIGKILL');
+  expect(await worker.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  return {
+    read: (await group()).read,
+    unacknowledged: await stack.unacknowledgedOf(worker.child.pid!),
+  };
+}
+
+it('applies every entry exactly once after the worker is killed twice mid-stream', async () => {
+  // The whole backlog first, each activity's events in the order they happened.
+  const generator = stack.generator(7, DEFAULT_EVENT_MIX);
+  const deliveries: Delivery[] = Array.from({ length: ENTRIES }, () => generator.next(Date.now()));
+  const answers = await postInOrder(stack.exporterUrl, deliveries, 8);
+  expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+  const appended = await stack.redis.xlen(stack.key('ingest'));
+
+  const first = await killMidway(250);
+  const second = await killMidway(250);
+  expect(first.unacknowledged + second.unacknowledged).toBeGreaterThan(0);
+  const totalsAtKill = await exactness(stack.pool);
+
+  const restartedAt = Date.now();
+  await stack.startWorker();
+  await waitFor(async () => (await group()).pending === 0, 'every entry acknowledged', {
+    timeoutMs: 30_000,
+    intervalMs: 20,
+  });
+  const recoveredMs = Date.now() - restartedAt;
+
+  const dead = await stack.redis.xlen(stack.key('ingest:dead'));
+  const world = await compareWithWorld(stack.pool, stack.sim.world, stack.seeded);
+  const totals = await exactness(stack.pool);
+  const metrics = await scrape(stack.workerUrl);
+  const lost = world.lost.length + world.wrongDistance.length;
+  report('worker-sigkill', {
+    deliveries: ENTRIES,
+    entries: appended,
+    killedAt: [first.read, second.read],
+    unacknowledgedAtKill: [first.unacknowledged, second.unacknowledged],
+    liveActivitiesAtKill: totalsAtKill.liveCount,
+    recoveredMs,
+    reapplied: metricValue(metrics, 'ops_ingest_jobs_total', { outcome: 'unchanged' }),
+    deadLettered: dead,
+    lost,
+    duplicated: world.unexpected.length,
+    exact: totals.storedMeters === totals.liveMeters,
+  });
+
+  expect(first.read).toBeLessThan(appended);
+  expect(second.read).toBeLessThan(appended);
+  expect(dead).toBe(0);
+  expect(world.lost).toEqual([]);
+  expect(world.wrongDistance).toEqual([]);
+  expect(world.unexpected).toEqual([]);
+  expect(world.live).toBeGreaterThan(500);
+  expect(totals.storedMeters).toBe(totals.liveMeters);
+  expect(totals.storedCount).toBe(totals.liveCount);
+  // The providers' live distance plus the seeded history is the challenge total, to the millimetre.
+  const { rows } = await stack.pool.query<{ mm: string }>(
+    `SELECT coalesce(sum(distance_m * 1000), 0)::bigint::text AS mm FROM activities
+      WHERE deleted_at IS NULL AND provider || ':' || external_id = ANY($1)`,
+    [[...stack.seeded]],
+  );
+  expect(Math.round(Number(totals.storedMeters) * 1000)).toBe(Number(rows[0]!.mm) + world.liveMm);
+}, 90_000);
