@@ -1,0 +1,13 @@
+// force timezone to UTC to allow tests to work regardless of local timezone
+// generally used by snapshots, but can affect specific tests
+process.env.TZ = 'UTC';
+
+const base = require('./.config/jest.config');
+const [, swcJest] = Object.entries(base.transform)[0];
+
+module.exports = {
+  // Jest configuration provided by Grafana scaffolding
+  ...base,
+  // d3-color (pulled in by @grafana/data) ships `.mjs`: compile it with the same @swc/jest entry.
+  transform: { ...base.transform, '^.+\\.mjs$': swcJest },
+};
