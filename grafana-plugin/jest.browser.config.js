@@ -1,0 +1,13 @@
+// Browser tests: Debian's Chromium through playwright-core against the harness pages and the built dist/.
+// Node environment (the browser is the DOM); globalSetup bundles the harness with esbuild first.
+const base = require('./jest.config');
+
+module.exports = {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/tests/**/*.test.ts'],
+  transform: base.transform,
+  // pixelmatch is ESM only: compile it like the sources.
+  transformIgnorePatterns: ['node_modules/(?!(pixelmatch)/)'],
+  globalSetup: '<rootDir>/tests/global-setup.js',
+  testTimeout: 60000,
+};

@@ -1,0 +1,85 @@
+import { createDataFrame, DataFrame, FieldType, Labels } from '@grafana/data';
+
+// Frames shaped like the ones Grafana's Prometheus data source hands a panel, for tests and the browser
+// harness. Not imported by module.ts, so never part of the plugin bundle.
+
+const AT = Date.UTC(2026, 10, 26, 12, 0, 0);
+const TARGET = { instance: 'exporter:8080', job: 'ops-exporter' };
+
+export interface InstantOptions {
+  refId?: string;
+  /** The query's legend, which Grafana shows as `displayNameFromDS`. */
+  legend?: string;
+  /** Leave `__name__` out, as an aggregated query (`sum(...)`) does. */
+  aggregated?: boolean;
+}
+
+/** One series of an instant query in time-series format: a Time and a Value field with the series labels. */
+export function instantFrame(
+  metric: string,
+  value: number | null,
+  labels: Labels = {},
+  { refId = 'A', legend, aggregated = false }: InstantOptions = {},
+): DataFrame {
+  return createDataFrame({
+    refId,
+    fields: [
+      { name: 'Time', type: FieldType.time, values: [AT] },
+      {
+        name: 'Value',
+        type: FieldType.number,
+        values: [value],
+        labels: aggregated ? { ...labels } : { __name__: metric, ...TARGET, ...labels },
+        config: legend ? { displayNameFromDS: legend } : {},
+      },
+    ],
+  });
+}
+
+/** The exporter's `ops_activity_heatmap_activities`: 168 series labelled weekday and hour. */
+export function heatmapSeries(matrix: number[][], refId = 'A'): DataFrame[] {
+  return matrix.flatMap((row, weekday) =>
+    row.map((count, hour) =>
+      instantFrame(
+        'ops_activity_heatmap_activities',
+        count,
+        { weekday: String(weekday), hour: String(hour) },
+        { refId },
+      ),
+    ),
+  );
+}
+
+/** The same query in table format: label columns as strings, one row per series. */
+export function heatmapTable(matrix: number[][], refId = 'A'): DataFrame {
+  const rows = matrix.flatMap((row, weekday) => row.map((count, hour) => ({ weekday, hour, count })));
+  return createDataFrame({
+    refId,
+    fields: [
+      { name: 'Time', type: FieldType.time, values: rows.map(() => AT) },
+      { name: '__name__', type: FieldType.string, values: rows.map(() => 'ops_activity_heatmap_activities') },
+      { name: 'hour', type: FieldType.string, values: rows.map((r) => String(r.hour)) },
+      { name: 'weekday', type: FieldType.string, values: rows.map((r) => String(r.weekday)) },
+      { name: `Value #${refId}`, type: FieldType.number, values: rows.map((r) => r.count) },
+    ],
+  });
+}
+
+/** `ops_challenge_distance_miles` and, unless `goal` is undefined, `ops_challenge_goal_miles`. */
+export function progressSeries(distance: number, goal?: number): DataFrame[] {
+  const frames = [instantFrame('ops_challenge_distance_miles', distance)];
+  if (goal !== undefined) {
+    frames.push(instantFrame('ops_challenge_goal_miles', goal, {}, { refId: 'B' }));
+  }
+  return frames;
+}
+
+/** `ops_calm_score` and one `ops_calm_penalty{factor}` per entry of `penalties`. */
+export function stressSeries(score: number, penalties: Record<string, number>): DataFrame[] {
+  return [
+    instantFrame('ops_calm_score', score),
+    ...Object.entries(penalties).map(([factor, value]) =>
+      instantFrame('ops_calm_penalty', value, { factor }, { refId: 'B' }),
+    ),
+  ];
+}
