@@ -136,7 +136,7 @@ describe('GET /api/ops/quiet-users', () => {
     const sent = await user('SentLongAgo', 14);
     expect((await nudge({ userId: queued })).status).toBe(202);
     await db.pool.query(`UPDATE users SET last_nudge_at = now() - interval '25 hours' WHERE id = $1`, [sent]);
-    const byId = new Map((await quiet()).body.users.map((u: Json) => [u.id, u]));
+    const byId = new Map<string, Json>((await quiet()).body.users.map((u: Json) => [u.id, u]));
     expect(byId.get(fresh).cooldownUntil).toBeNull();
     expect(byId.get(sent).cooldownUntil).toBeNull();
     const until = Date.parse(byId.get(queued).cooldownUntil);
