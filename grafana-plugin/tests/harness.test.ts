@@ -29,6 +29,13 @@ describe('screenshots against the committed baselines', () => {
     const png = await p.getByTestId('panel').screenshot({ animations: 'disabled' });
     expect(await checkBaseline(`${scenario}-${theme}`, png, BASELINES)).toBeUndefined();
   });
+  test('heatmap with a hovered cell (grown, with its tooltip), dark theme', async () => {
+    const p = await open('heatmap');
+    await p.locator('[data-testid="heatmap-cell"][data-weekday="2"][data-hour="18"]').hover();
+    await p.getByTestId('heatmap-tooltip').waitFor();
+    const png = await p.getByTestId('panel').screenshot({ animations: 'disabled' });
+    expect(await checkBaseline('heatmap-hover-dark', png, BASELINES)).toBeUndefined();
+  });
 });
 
 describe('page', () => {
