@@ -1,4 +1,4 @@
-import pluginJson from './plugin.app.json';
+import pluginJson from './plugin.json';
 import type { ProxyRoute } from './api/proxy-routes';
 
 export const PLUGIN_ID = pluginJson.id;

@@ -9,7 +9,7 @@ import type { SignedInUser } from './plugin-proxy';
 import { OPERATOR_TOKEN, mailBody, startOpsBackend, waitFor, type OpsBackend } from './backend';
 import { launchChromium } from './chromium';
 import { startGrafanaStandIn, type GrafanaStandIn } from './grafana-standin';
-import { BASELINES, pluginRoot } from './harness-page';
+import { APP_BASELINES, PANEL_DIR, pluginRoot } from './harness-page';
 import { checkBaseline } from './screenshots';
 
 const GRACE: SignedInUser = { login: 'grace@example.org', role: 'Editor' };
@@ -28,7 +28,7 @@ beforeAll(async () => {
     operatorToken: OPERATOR_TOKEN,
     plugins: {
       'ops-cockpit-app': path.join(pluginRoot, 'dist'),
-      'ops-cockpit-panel': path.join(pluginRoot, 'dist', 'panels', 'ops-cockpit'),
+      'ops-cockpit-panel': path.join(pluginRoot, 'dist', PANEL_DIR),
     },
   });
   browser = await launchChromium();
@@ -41,8 +41,9 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  // A script error in any page fails the test that caused it.
+  // A script error in any page, or a file the page asked for and did not get, fails the test that caused it.
   expect(errors.splice(0)).toEqual([]);
+  expect(grafana.missing.splice(0)).toEqual([]);
 });
 
 /** Signs `user` in and opens an app page, as a browser tab on Grafana would. */
@@ -94,7 +95,7 @@ async function screenshot(tab: Page, testId: string, name: string, at: number) {
   await tab.clock.setFixedTime(at);
   await tab.waitForTimeout(1100);
   const png = await tab.getByTestId(testId).screenshot({ animations: 'disabled' });
-  expect(await checkBaseline(name, png, BASELINES)).toBeUndefined();
+  expect(await checkBaseline(name, png, APP_BASELINES)).toBeUndefined();
 }
 
 function postStravaEvent(objectId: number) {
@@ -195,10 +196,13 @@ describe('Spike Lab page', () => {
 
     const outage = tab.getByTestId('mode-outage');
     await outage.getByLabel('TTL seconds').fill('120');
-    await outage.getByRole('switch').check({ force: true });
+    // The switch shows the exporter's state: it turns on once the fault is set, not on the click itself.
+    await outage.getByRole('switch').click({ force: true });
     await tab.locator('[data-testid="spike-lab"][data-active-faults="1"]').waitFor();
     const countdown = tab.getByTestId('countdown-outage');
-    expect(await countdown.textContent()).toMatch(/^(2:00|1:59|1:58) left · Incoming webhooks · all providers · 100% · set by grafana$/);
+    expect(await countdown.textContent()).toMatch(
+      /^(2:00|1:59|1:58) left · Incoming webhooks · all providers · 100% · set by grafana$/,
+    );
     const background = await lab.evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(background).not.toBe('rgba(0, 0, 0, 0)');
 
@@ -232,7 +236,9 @@ describe('Quiet list page', () => {
     const listed = Date.now();
     const ada = await quietUser('Ada Runner', 'ada@example.test', 23, 'Hill Goats');
     const bo = await quietUser('Bo Walker', 'bo@example.test', 15);
-    await backend.db.pool.query(`UPDATE users SET last_nudge_at = now() - interval '2 hours' WHERE id = $1`, [bo]);
+    await backend.db.pool.query(`UPDATE users SET last_nudge_at = now() - interval '2 hours' WHERE id = $1`, [
+      bo,
+    ]);
     const cy = await quietUser('Cy Gone', 'cy@example.test', 12);
     const tab = await open(GRACE, 'quiet-list');
     const card = (id: string) => tab.getByTestId(`quiet-${id}`);
@@ -240,11 +246,17 @@ describe('Quiet list page', () => {
     expect(await card(ada).textContent()).toContain('23 days inactive');
     expect(await card(ada).textContent()).toContain('Hill Goats');
     await card(bo).getByTestId('cooldown').waitFor();
-    expect(await card(bo).getByRole('button', { name: /Send nudge/ }).count()).toBe(0);
+    expect(
+      await card(bo)
+        .getByRole('button', { name: /Send nudge/ })
+        .count(),
+    ).toBe(0);
     await screenshot(tab, 'quiet-list', 'app-quiet-list', listed);
     await tab.clock.setFixedTime(Date.now());
 
-    await card(ada).getByRole('button', { name: /Send nudge/ }).click();
+    await card(ada)
+      .getByRole('button', { name: /Send nudge/ })
+      .click();
     await card(ada).getByTestId('nudge-sent').waitFor();
     const mail = await waitFor(
       () => backend.smtp.received.find((m) => m.to.includes('ada@example.test')),
@@ -261,7 +273,9 @@ describe('Quiet list page', () => {
 
     // Gone between listing and clicking: the exporter's 404 is shown as a Grafana alert on the card.
     await backend.db.pool.query('DELETE FROM users WHERE id = $1', [cy]);
-    await card(cy).getByRole('button', { name: /Send nudge/ }).click();
+    await card(cy)
+      .getByRole('button', { name: /Send nudge/ })
+      .click();
     const alert = card(cy).getByTestId('ops-error');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Could not nudge Cy Gone');

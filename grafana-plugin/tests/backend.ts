@@ -7,11 +7,42 @@ const CORE_TESTING = path.resolve(__dirname, '..', '..', 'core', 'dist', 'testin
 if (!existsSync(CORE_TESTING)) {
   throw new Error(`${CORE_TESTING} is missing: run "npx tsc -b" at the repository root first`);
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const testing: typeof import('../../core/src/testing/index') = require(CORE_TESTING);
+/** What these tests use of core/src/testing, typed here: the plugin's type check does not compile the repository. */
+interface Secret {
+  reveal(): string;
+}
+export interface TestDatabase {
+  url: Secret;
+  pool: { query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }> };
+  drop(): Promise<void>;
+}
+export interface SmtpSink {
+  url: Secret;
+  received: Array<{ from: string; to: string[]; data: string }>;
+  close(): Promise<void>;
+}
+interface ServiceProcess {
+  stdout(): string;
+  stderr(): string;
+  waitForLog(msg: string, timeoutMs?: number): Promise<unknown>;
+  stop(): Promise<unknown>;
+}
+interface CoreTesting {
+  createTestDatabase(label: string): Promise<TestDatabase>;
+  createTestRedis(label: string): Promise<{ prefix: string; url: Secret; close(): Promise<void> }>;
+  startSmtpSink(): Promise<SmtpSink>;
+  spawnService(service: string, env: Record<string, string>): ServiceProcess;
+  freePort(): Promise<number>;
+  waitFor<T>(
+    predicate: () => Promise<T> | T,
+    what: string,
+    opts?: { timeoutMs?: number; intervalMs?: number },
+  ): Promise<NonNullable<T>>;
+  mailBody(data: string): string;
+}
 
-export type TestDatabase = import('../../core/src/testing/index').TestDatabase;
-export type SmtpSink = import('../../core/src/testing/index').SmtpSink;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const testing: CoreTesting = require(CORE_TESTING);
 export const { waitFor, mailBody } = testing;
 
 /** The operator token Grafana holds in secureJsonData; the exporter knows it as operator `grafana`. */
@@ -74,7 +105,8 @@ export async function startOpsBackend(label: string): Promise<OpsBackend> {
       exporterUrl: `http://127.0.0.1:${port}`,
       db,
       smtp,
-      logs: () => [exporter.stdout(), exporter.stderr(), worker.stdout(), worker.stderr()].join('\n').slice(-6000),
+      logs: () =>
+        [exporter.stdout(), exporter.stderr(), worker.stdout(), worker.stderr()].join('\n').slice(-6000),
       stop,
     };
   } catch (err) {

@@ -5,8 +5,8 @@ import path from 'node:path';
 
 import pluginJson from '../src/plugin.json';
 import { createPluginProxy, type SignedInUser } from './plugin-proxy';
-import { ROOTS } from './harness-page';
-import { CONTENT_TYPES, resolvePath } from './server';
+import { ROOTS, pluginRoot } from './harness-page';
+import { CONTENT_TYPES, inside, resolvePath } from './server';
 
 /**
  * The part of Grafana the app's browser tests need, on loopback: the app page at /a/<app id>/… with the
@@ -32,20 +32,28 @@ export interface StandInOptions {
 }
 
 const APP_PAGE = path.join(ROOTS.pages, 'app.html');
+/** Grafana serves @grafana/ui's icons from public/build/img/icons; the package ships them. */
+const ICONS = path.join(pluginRoot, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
 
 function bootData(user: SignedInUser, theme: string) {
   return {
-    settings: { appSubUrl: '' },
+    settings: { appSubUrl: '', featureToggles: {} },
     user: { login: user.login, orgRole: user.role, isSignedIn: true, theme },
     navTree: [],
     assets: { dark: '', light: '' },
   };
 }
 
-async function sendFile(res: ServerResponse, file: string, body?: string) {
+async function sendFile(res: ServerResponse, file: string, body?: string | Buffer) {
+  const content = body ?? (await readFile(file));
   res.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream' });
-  res.end(body ?? (await readFile(file)));
+  res.end(content);
 }
+
+// Grafana's own build adds a spinner icon that @grafana/ui's package does not ship (LoadingPlaceholder asks for it).
+const SPINNER =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="9" fill="none" ' +
+  'stroke="currentColor" stroke-width="2" stroke-dasharray="42 14"/></svg>';
 
 export async function startGrafanaStandIn(options: StandInOptions): Promise<GrafanaStandIn> {
   let user: SignedInUser | undefined;
@@ -77,12 +85,19 @@ export async function startGrafanaStandIn(options: StandInOptions): Promise<Graf
         await sendFile(res, APP_PAGE, html);
         return;
       }
+      if (urlPath === '/public/build/img/icons/unicons/spinner.svg') {
+        await sendFile(res, 'spinner.svg', SPINNER);
+        return;
+      }
       const plugin = /^\/public\/plugins\/([\w-]+)\/(.+)$/.exec(urlPath);
+      const icon = /^\/public\/build\/img\/icons\/(.+)$/.exec(urlPath);
       const file = plugin
-        ? inside(options.plugins[plugin[1]], plugin[2])
-        : /^\/app\.(js|css)$/.test(urlPath)
-          ? inside(ROOTS.harness, urlPath.slice(1))
-          : resolvePath(ROOTS, urlPath);
+        ? options.plugins[plugin[1]] && inside(options.plugins[plugin[1]], plugin[2])
+        : icon
+          ? inside(ICONS, icon[1])
+          : /^\/app\.(js|css)$/.test(urlPath)
+            ? inside(ROOTS.harness, urlPath.slice(1))
+            : resolvePath(ROOTS, urlPath);
       if (!file) {
         throw new Error('no such file');
       }
@@ -101,12 +116,4 @@ export async function startGrafanaStandIn(options: StandInOptions): Promise<Graf
     missing,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-function inside(root: string | undefined, rel: string): string | undefined {
-  if (!root) {
-    return undefined;
-  }
-  const file = path.resolve(root, rel);
-  return file.startsWith(path.resolve(root) + path.sep) ? file : undefined;
 }

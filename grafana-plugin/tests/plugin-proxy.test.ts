@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import pluginJson from '../src/plugin.app.json';
+import pluginJson from '../src/plugin.json';
 import type { OrgRole } from '../src/api/proxy-routes';
 import { createPluginProxy, type SignedInUser } from './plugin-proxy';
 

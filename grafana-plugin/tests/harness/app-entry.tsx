@@ -2,30 +2,13 @@
 // renders the built app's root page the way Grafana does: under /a/<app id>/ in a browser router, in Grafana's
 // theme and global styles, with the signed-in user of window.grafanaBootData in @grafana/runtime's config.
 import React from 'react';
-import * as ReactDOM from 'react-dom';
 import { createRoot } from 'react-dom/client';
-import * as jsxRuntime from 'react/jsx-runtime';
-import * as ReactRouter from 'react-router';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
-import * as rxjs from 'rxjs';
-import * as emotionCss from '@emotion/css';
-import * as grafanaData from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
-import * as grafanaUi from '@grafana/ui';
 import { type AppPlugin, type AppPluginMeta, PluginType, createTheme, ThemeContext } from '@grafana/data';
 import { GlobalStyles } from '@grafana/ui';
 
-const externals: Record<string, unknown> = {
-  react: React,
-  'react-dom': ReactDOM,
-  'react/jsx-runtime': jsxRuntime,
-  'react-router': ReactRouter,
-  rxjs,
-  '@emotion/css': emotionCss,
-  '@grafana/data': grafanaData,
-  '@grafana/runtime': grafanaRuntime,
-  '@grafana/ui': grafanaUi,
-};
+import { externals } from './externals';
 
 function mountApp(plugin: AppPlugin) {
   const id = 'ops-cockpit-app';

@@ -44,12 +44,15 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     <form onSubmit={onSubmit}>
       <FieldSet label="Exporter">
         {error && <Alert title="Settings not saved">{error}</Alert>}
-        <Field label="Exporter URL" description="As Grafana's server reaches it, e.g. http://exporter:8080">
+        <Field
+          label="Exporter URL"
+          description="As Grafana's server reaches it, e.g. https://ops-exporter.example.org"
+        >
           <Input
             width={60}
             id="config-exporter-url"
             value={state.exporterUrl}
-            placeholder="http://exporter:8080"
+            placeholder="https://ops-exporter.example.org"
             onChange={(e) => setState({ ...state, exporterUrl: e.currentTarget.value })}
           />
         </Field>

@@ -1,6 +1,6 @@
 /** The app's settings: jsonData is readable by every signed-in user, secureJsonData never leaves the server. */
 export interface AppJsonData {
-  /** The exporter's base URL as Grafana's server reaches it, e.g. http://exporter:8080. */
+  /** The exporter's base URL as Grafana's server reaches it, e.g. https://ops-exporter.example.org (docker-compose: http://exporter:8080). */
   exporterUrl?: string;
 }
 
