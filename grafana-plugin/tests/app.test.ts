@@ -72,11 +72,17 @@ function fetchInPage(tab: Page, method: string, proxyPath: string, body?: unknow
   );
 }
 
-async function incident(message: string, level: string, minutesAgo: number): Promise<number> {
+/** An incident that started `minutesAgo` before `base` (times from this process, so a frozen page clock agrees). */
+async function incident(
+  message: string,
+  level: string,
+  minutesAgo: number,
+  base = Date.now(),
+): Promise<number> {
   const { rows } = await backend.db.pool.query<{ id: string }>(
     `INSERT INTO incidents (message, level, source, fingerprint, started_at)
-     VALUES ($1, $2, 'alertmanager', md5($1), now() - make_interval(mins => $3)) RETURNING id`,
-    [message, level, minutesAgo],
+     VALUES ($1, $2, 'alertmanager', md5($1), $3) RETURNING id`,
+    [message, level, new Date(base - minutesAgo * 60_000)],
   );
   return Number(rows[0].id);
 }
@@ -117,9 +123,9 @@ function postStravaEvent(objectId: number) {
 describe('Incidents page', () => {
   test('an Editor acknowledges with the checkmark: struck through, recorded as their Grafana login', async () => {
     const seeded = Date.now();
-    const old = await incident('ingest backlog above 1000', 'error', 30);
-    const down = await incident('strava is down', 'critical', 3);
-    const slow = await incident('garmin is slow', 'warn', 10);
+    const old = await incident('ingest backlog above 1000', 'error', 30, seeded);
+    const down = await incident('strava is down', 'critical', 3, seeded);
+    const slow = await incident('garmin is slow', 'warn', 10, seeded);
     const tab = await open(GRACE, 'incidents');
     const rows = tab.getByRole('list', { name: 'Incident feed' }).getByRole('listitem');
     await waitFor(async () => (await rows.count()) === 3, 'three incidents listed');
@@ -149,7 +155,7 @@ describe('Incidents page', () => {
     });
 
     // A new incident arrives while the page is open: typed in at the top of the feed.
-    const fresh = await incident('apple health webhooks failing', 'critical', 0);
+    const fresh = await incident('apple health webhooks failing', 'critical', 0, seeded);
     const typed = tab.getByTestId(`incident-${fresh}`).getByTestId('typed');
     await typed.waitFor({ timeout: 10_000 });
     await waitFor(async () => (await typed.getAttribute('data-typing')) === 'false', 'typing finished');

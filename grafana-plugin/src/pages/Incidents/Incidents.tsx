@@ -214,7 +214,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   feed: css({ listStyle: 'none', margin: 0, padding: 0 }),
   row: css({
     display: 'grid',
-    gridTemplateColumns: 'auto 80px 1fr auto 70px minmax(0, 260px)',
+    gridTemplateColumns: 'auto 80px 1fr auto 70px minmax(0, 320px)',
     alignItems: 'center',
     gap: theme.spacing(1.5),
     padding: theme.spacing(1, 1.5),

@@ -230,15 +230,18 @@ function ModeCard(props: {
             onChange={(e) => onForm({ ...form, probability: e.currentTarget.value })}
           />
         </Field>
-        <Field label="TTL seconds" invalid={!!errorOf('ttlSeconds')} error={errorOf('ttlSeconds')}>
-          <Input
-            id={id('ttl')}
-            width={10}
-            disabled={locked}
-            value={form.ttlSeconds}
-            onChange={(e) => onForm({ ...form, ttlSeconds: e.currentTarget.value })}
-          />
-        </Field>
+        {/* While the fault runs its countdown says how long is left. */}
+        {!fault && (
+          <Field label="TTL seconds" invalid={!!errorOf('ttlSeconds')} error={errorOf('ttlSeconds')}>
+            <Input
+              id={id('ttl')}
+              width={10}
+              disabled={locked}
+              value={form.ttlSeconds}
+              onChange={(e) => onForm({ ...form, ttlSeconds: e.currentTarget.value })}
+            />
+          </Field>
+        )}
         {mode === 'latency' && (
           <>
             <Field label="Delay ms" invalid={!!errorOf('delayMs')} error={errorOf('delayMs')}>

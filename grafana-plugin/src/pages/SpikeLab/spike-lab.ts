@@ -62,7 +62,7 @@ export function defaultForm(mode: ChaosMode): FaultForm {
   };
 }
 
-/** A form filled from an active fault, so its toggle shows what is really set. */
+/** A form filled from an active fault, so its toggle shows what is really set; the TTL left is its countdown. */
 export function formFromFault(fault: ChaosFault, nowMs: number): FaultForm {
   return {
     target: fault.target,

@@ -57,4 +57,15 @@ describe('CockpitPanel', () => {
     render(<CockpitPanel {...panelProps(series, { view: 'progress' }, { width, height })} />);
     expect(screen.getByText(/ops_challenge_distance_miles/)).toBeInTheDocument();
   });
+
+  test.each([
+    ['heatmap', 'Quiet list →', '/a/ops-cockpit-app/quiet-list'],
+    ['progress', 'Quiet list →', '/a/ops-cockpit-app/quiet-list'],
+    ['stressed', 'Incidents →', '/a/ops-cockpit-app/incidents'],
+  ])('%s links to the matching page of the app', (name, text, href) => {
+    renderScenario(name);
+    const link = screen.getByTestId('app-link');
+    expect(link).toHaveTextContent(text);
+    expect(link).toHaveAttribute('href', href);
+  });
 });
