@@ -13,7 +13,7 @@ const shared = {
 
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: ['core', 'exporter', 'worker', 'simulator'].map((name) => ({
+  projects: ['core', 'exporter', 'worker', 'simulator', 'eslint-rules'].map((name) => ({
     ...shared,
     displayName: name,
     rootDir: `<rootDir>/${name}`,

@@ -48,7 +48,11 @@ function operatorHeaders() {
 }
 
 function totalMiles() {
-  const res = http.get(`${baseUrl()}/api/ops/challenge`, { tags: { name: 'challenge' } });
+  // The operator token also reads, so this works with OPS_READ_OPEN=false too.
+  const res = http.get(`${baseUrl()}/api/ops/challenge`, {
+    headers: operatorHeaders(),
+    tags: { name: 'challenge' },
+  });
   if (res.status !== 200) fail(`GET /api/ops/challenge answered ${res.status}: ${res.body}`);
   return Number(JSON.parse(String(res.body)).totalMiles);
 }

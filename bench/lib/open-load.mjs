@@ -106,28 +106,14 @@ export function openLoad({
   });
 }
 
-/** `count` GETs one after another (one connection, keep-alive): the latency of a single reader. */
-export async function sequentialGets(url, count, { beforeEach } = {}) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+/** `count` calls of `fn` one after another (`beforeEach` untimed): p50, p99 and max of their durations. */
+export async function timed(count, fn, { beforeEach } = {}) {
   const times = new Float64Array(count);
-  const statuses = new Map();
-  try {
-    for (let i = 0; i < count; i++) {
-      if (beforeEach) await beforeEach(i);
-      const begin = performance.now();
-      const status = await new Promise((resolve, reject) => {
-        http
-          .get(url, { agent }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode));
-          })
-          .on('error', reject);
-      });
-      times[i] = performance.now() - begin;
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    }
-  } finally {
-    agent.destroy();
+  for (let i = 0; i < count; i++) {
+    if (beforeEach) await beforeEach(i);
+    const begin = performance.now();
+    await fn(i);
+    times[i] = performance.now() - begin;
   }
   const sorted = times.sort();
   return {
@@ -135,6 +121,32 @@ export async function sequentialGets(url, count, { beforeEach } = {}) {
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     maxMs: sorted[sorted.length - 1],
-    non2xx: [...statuses].filter(([s]) => s < 200 || s >= 300).reduce((n, [, c]) => n + c, 0),
   };
+}
+
+/** `count` GETs one after another (one connection, keep-alive): the latency of a single reader. */
+export async function sequentialGets(url, count, { beforeEach } = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const statuses = new Map();
+  const get = () =>
+    new Promise((resolve, reject) => {
+      http
+        .get(url, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+            resolve();
+          });
+        })
+        .on('error', reject);
+    });
+  try {
+    const times = await timed(count, get, { beforeEach });
+    return {
+      ...times,
+      non2xx: [...statuses].filter(([s]) => s < 200 || s >= 300).reduce((n, [, c]) => n + c, 0),
+    };
+  } finally {
+    agent.destroy();
+  }
 }

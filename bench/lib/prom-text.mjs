@@ -63,7 +63,35 @@ export function shareAtOrBelow(buckets, le) {
 }
 
 export async function scrape(url) {
-  const res = await fetch(url);
+  let res;
+  try {
+    res = await fetch(url);
+  } catch {
+    // A keep-alive socket the server closed just as it was reused (e.g. a process resumed after SIGSTOP, its
+    // idle timer overdue): one fresh try.
+    res = await fetch(url);
+  }
   if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
   return parseMetrics(await res.text());
+}
+
+/**
+ * The Node runtime between two scrapes of one process: its event-loop delay (prom-client's
+ * monitorEventLoopDelay histogram, reset by every scrape, so `after` covers the span alone) and its GC pauses.
+ */
+export function runtimeOf(before, after) {
+  const gc = (samples, match = {}) => ({
+    count: sumOf(samples, 'nodejs_gc_duration_seconds_count', match),
+    sum: sumOf(samples, 'nodejs_gc_duration_seconds_sum', match),
+    within10ms: sumOf(samples, 'nodejs_gc_duration_seconds_bucket', { ...match, le: '0.01' }),
+  });
+  const [b, a] = [gc(before), gc(after)];
+  return {
+    loopDelayP99Ms: sumOf(after, 'nodejs_eventloop_lag_p99_seconds') * 1000,
+    loopDelayMaxMs: sumOf(after, 'nodejs_eventloop_lag_max_seconds') * 1000,
+    gcPauses: a.count - b.count,
+    gcMajor: gc(after, { kind: 'major' }).count - gc(before, { kind: 'major' }).count,
+    gcMs: (a.sum - b.sum) * 1000,
+    gcOver10ms: a.count - a.within10ms - (b.count - b.within10ms),
+  };
 }

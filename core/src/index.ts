@@ -18,6 +18,7 @@ export * from './webhooks/strava.js';
 export * from './webhooks/garmin.js';
 export * from './webhooks/apple-health.js';
 export * from './db/activities.js';
+export * from './db/activity-batch.js';
 export * from './db/transaction.js';
 export * from './webhooks/standard-webhooks.js';
 export * from './heatmap.js';

@@ -20,6 +20,12 @@ import type { ChaosDeps } from './chaos/deps.js';
 import { quietUsersRoutes } from './routes/quiet-users.js';
 import { nudgeRoutes } from './routes/nudges.js';
 import type { NudgesDeps } from './nudges/deps.js';
+import { opsAccess, requireOperator } from './auth/access.js';
+import type { SecurityDeps } from './security/deps.js';
+import { securityHeaders } from './security/headers.js';
+import { corsFor } from './security/cors.js';
+import { createRateLimiter } from './security/rate-limit.js';
+import { redactRequest } from './request-log.js';
 
 /** Everything the app talks to, passed in so tests build it against their own Postgres, Redis and registry. */
 export interface AppDeps {
@@ -32,6 +38,7 @@ export interface AppDeps {
   incidents: IncidentsDeps;
   chaos: ChaosDeps;
   nudges: NudgesDeps;
+  security: SecurityDeps;
 }
 
 /** The express app plus what a graceful shutdown must end (long-lived SSE streams). */
@@ -66,6 +73,18 @@ export function createApp(deps: AppDeps): OpsApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  const { operators } = deps.incidents;
+  const { rateLimits } = deps.security;
+  const limiter = (name: 'nudge' | 'chaos') =>
+    createRateLimiter({
+      name,
+      limit: rateLimits[name],
+      windowSeconds: rateLimits.windowSeconds,
+      store: rateLimits.store(name),
+      // Per operator, not per address: every operator behind one proxy (Grafana) keeps their own budget.
+      key: (req) => `operator:${requireOperator(req, operators)}`,
+      logger: deps.logger,
+    });
 
   app.use(observe(deps.metrics));
   app.use(
@@ -73,7 +92,16 @@ export function createApp(deps: AppDeps): OpsApp {
       logger: deps.logger,
       autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: { req: redactRequest },
     }),
+  );
+  app.use(securityHeaders());
+  const cors = corsFor(deps.security.corsOrigins);
+  if (cors) app.use(cors);
+  // Before the body parser: an unauthenticated mutation is refused without its body being read.
+  app.use(
+    '/api/ops',
+    opsAccess({ operators, viewers: deps.security.viewers, readOpen: deps.security.readOpen }),
   );
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
@@ -83,11 +111,11 @@ export function createApp(deps: AppDeps): OpsApp {
   app.use(opsReadRoutes(deps.ops));
   app.use(providerHealthRoutes(deps.ops));
   app.use(alertmanagerRoutes({ store: deps.incidents.store, token: deps.incidents.alertmanagerToken }));
-  app.use(incidentRoutes({ store: deps.incidents.store, operators: deps.incidents.operators }));
+  app.use(incidentRoutes({ store: deps.incidents.store, operators }));
   app.use(statusRoutes(deps.incidents.readCalm));
-  app.use(chaosRoutes(deps.chaos));
+  app.use(chaosRoutes(deps.chaos, { rateLimit: limiter('chaos') }));
   app.use(quietUsersRoutes(deps.nudges));
-  app.use(nudgeRoutes({ ...deps.nudges, operators: deps.incidents.operators, logger: deps.logger }));
+  app.use(nudgeRoutes({ ...deps.nudges, operators, logger: deps.logger, rateLimit: limiter('nudge') }));
   const streams = throughputStreamRoutes(deps.ops, deps.logger, { pushSeconds: deps.throughputPushSeconds });
   app.use(streams.router);
 

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import {
   Shutdown,
   VERSION,
@@ -32,6 +31,9 @@ import { registerCalmGauges } from './incidents/gauges.js';
 import { createChaosDeps } from './chaos/deps.js';
 import { createNudgeQueue } from './nudges/queue.js';
 import { registerQuietGauge } from './nudges/gauges.js';
+import { parseNamedTokens } from './auth/operators.js';
+import { redisRateLimitStore } from './security/rate-limit.js';
+import { createExporterServer } from './server.js';
 
 function optionalSecret(value: string | undefined): Secret | undefined {
   return value === undefined ? undefined : new Secret(value);
@@ -98,6 +100,12 @@ async function main(): Promise<void> {
   if (incidents.alertmanagerToken === undefined) {
     logger.warn('ALERTMANAGER_TOKEN is not set: every Alertmanager notification is refused (401)');
   }
+  if (env.OPS_READ_OPEN && !['127.0.0.1', '::1', 'localhost'].includes(env.HOST)) {
+    logger.warn(
+      { host: env.HOST },
+      'OPS_READ_OPEN is true: anyone who reaches this address may read /api/ops/*',
+    );
+  }
   const { app, closeStreams } = createApp({
     logger,
     registry,
@@ -108,6 +116,17 @@ async function main(): Promise<void> {
     incidents,
     chaos,
     nudges: { pool, redis, keys, queue: nudgeQueue, cooldownHours: env.NUDGE_COOLDOWN_HOURS },
+    security: {
+      readOpen: env.OPS_READ_OPEN,
+      viewers: parseNamedTokens(env.OPS_VIEWER_TOKENS, 'OPS_VIEWER_TOKENS'),
+      corsOrigins: env.CORS_ORIGINS,
+      rateLimits: {
+        windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+        nudge: env.NUDGE_RATE_LIMIT,
+        chaos: env.CHAOS_RATE_LIMIT,
+        store: (limiter) => redisRateLimitStore(redis, keys.rateLimit(limiter)),
+      },
+    },
   });
   shutdown.add('sse-streams', 'intake', closeStreams);
 
@@ -129,14 +148,15 @@ async function main(): Promise<void> {
     },
   });
 
-  // Webhooks take the lean node:http path; everything else goes through express.
-  const server = http.createServer((req, res) => {
-    if (!webhooks(req, res)) app(req, res);
+  const server = createExporterServer({
+    webhooks,
+    app,
+    timeouts: {
+      headersMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
   });
-  // Bound how long a client may take: slow-loris protection without cutting real uploads (bodies are ≤256 KB).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
   const address = await listen(server, env.HOST, env.PORT);
   shutdown.add('http', 'intake', () => closeServer(server, env.SHUTDOWN_TIMEOUT_SECONDS * 1000 - 500));
   // After the server: requests still in flight have counted their events by now.

@@ -34,13 +34,24 @@ export interface OpsData {
 /** Heatmap answers may be this stale (issue: at most 60 s). */
 export const HEATMAP_CACHE_SECONDS = 60;
 
+/**
+ * Provider-health answers are reused for this long per window: probes come every 60 s per provider, so an answer
+ * at most 1 s old says the same, and a dashboard full of viewers costs one query per second, not one per panel.
+ */
+export const PROVIDER_HEALTH_CACHE_MS = 1_000;
+
 export function createOpsData(deps: {
   pool: Pool;
   redis: Redis;
   keys: RedisKeys;
   goalMiles: number;
+  /** Epoch milliseconds (tests move it). */
+  now?: () => number;
 }): OpsData {
   const { pool, redis, keys } = deps;
+  const now = deps.now ?? Date.now;
+  // Per window: the answer (or the query under way, shared by concurrent readers) and when it was asked.
+  const health = new Map<number, { at: number; answer: Promise<ProviderHealth[]> }>();
 
   async function heatmapFromDb(): Promise<HeatmapMatrix> {
     // The rollup is keyed by local date and hour; the last 7 local dates including today.
@@ -55,7 +66,17 @@ export function createOpsData(deps: {
   }
 
   return {
-    providerHealth: (windowSeconds) => providerHealth(pool, windowSeconds),
+    providerHealth(windowSeconds) {
+      const t = now();
+      const cached = health.get(windowSeconds);
+      if (cached && t - cached.at < PROVIDER_HEALTH_CACHE_MS) return cached.answer;
+      const answer = providerHealth(pool, windowSeconds);
+      const entry = { at: t, answer };
+      health.set(windowSeconds, entry);
+      // A failed read is not remembered: the next request asks again.
+      answer.catch(() => health.get(windowSeconds) === entry && health.delete(windowSeconds));
+      return answer;
+    },
 
     async challenge() {
       const { rows } = await pool.query<{ total_miles: string }>(

@@ -3,7 +3,6 @@
 // ProviderDown → Alertmanager (real alertmanager.yml) posts to the exporter → an incident row → the calm score
 // drops by 60 (-10 for the incident, -50 once the last 3 probes failed); the simulator recovers → the next probe
 // succeeds → resolved → the score returns. Everything listens on 127.0.0.1 and lives in temp dirs.
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,38 +21,13 @@ import {
 } from '@ops-cockpit/core/testing';
 // The simulator is the provider: its real fake-Strava server, on loopback.
 import { startSimulator } from '../../simulator/test/helpers.js';
+import { startBinary } from './binaries.js';
 import { startApp, type RunningApp } from './harness.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 const AM_TOKEN = 'e2e-alertmanager-token';
-
-interface Binary {
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** Starts a binary from PATH; a missing one fails with how to install it. */
-function startBinary(command: string, args: string[]): Binary {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  child.on('error', (err) => {
-    output += `\n${command} failed to start: ${err.message} (apt-get install -y --no-install-recommends prometheus prometheus-alertmanager)`;
-  });
-  return {
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /** A tiny HTTP server on 127.0.0.1: the stand-in probe target, and the stand-in PagerDuty. */
 async function serve(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {

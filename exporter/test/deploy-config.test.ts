@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { loadDashboard, PLUGIN_PANEL, queryPanels } from './dashboard-model.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -280,21 +281,42 @@ describe('Grafana provisioning', () => {
     expect(volumes).toContain('./provisioning:/etc/grafana/provisioning:ro');
   });
 
-  it('ships the Ops Cockpit dashboard, whose panels use provisioned datasources', () => {
-    const dashboard = record(
-      JSON.parse(readFileSync(path.join(ROOT, 'dashboards', 'ops-cockpit.json'), 'utf8')),
-      'dashboard',
+  it('has Grafana load the provisioning, the Ops Cockpit dashboard (also as home) and the panel plugin', () => {
+    const grafana = composeServices().grafana;
+    if (grafana === undefined) throw new Error('no grafana service');
+    const mounts = bindMounts(grafana, 'grafana');
+    /** The repository path a container path of the grafana service comes from, through its bind mounts. */
+    const hostPath = (container: string): string => {
+      const mount = mounts.find((m) => container === m.container || container.startsWith(`${m.container}/`));
+      if (mount === undefined) throw new Error(`${container} is under no bind mount of grafana`);
+      return path.join(ROOT, mount.host, container.slice(mount.container.length));
+    };
+    expect(hostPath('/etc/grafana/provisioning/datasources/datasources.yml')).toBe(
+      path.join(ROOT, 'provisioning', 'datasources', 'datasources.yml'),
     );
-    expect(dashboard.title).toBe('Ops Cockpit');
-    expect(dashboard.uid).toBe('ops-cockpit');
-    const datasourceUids = list(
-      record(readYaml('provisioning/datasources/datasources.yml'), 'datasources.yml').datasources,
-      'datasources',
-    ).map((ds) => record(ds, 'datasource').uid);
-    const panels = list(dashboard.panels, 'panels').map((p) => record(p, 'panel'));
-    expect(panels.map((p) => p.type)).toEqual(['timeseries', 'stat']);
-    for (const panel of panels) {
-      expect(datasourceUids).toContain(record(panel.datasource, 'panel datasource').uid);
-    }
+    expect(statSync(hostPath('/etc/grafana/provisioning/dashboards/dashboards.yml')).isFile()).toBe(true);
+
+    const [provider] = list(
+      record(readYaml('provisioning/dashboards/dashboards.yml'), 'dashboards.yml').providers,
+      'providers',
+    ).map((p) => record(p, 'provider'));
+    const folder = text(record(provider?.options, 'options').path, 'options.path');
+    expect(readdirSync(hostPath(folder))).toContain('ops-cockpit.json');
+    const environment = record(grafana.environment, 'grafana.environment');
+    const home = text(environment.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH, 'home dashboard path');
+    expect(hostPath(home)).toBe(path.join(ROOT, 'dashboards', 'ops-cockpit.json'));
+
+    // Every panel type that is no Grafana core panel is the plugin: allowed unsigned and mounted as a plugin.
+    const core = new Set(['row', 'stat', 'timeseries', 'table', 'state-timeline']);
+    const pluginTypes = [...new Set(queryPanels(loadDashboard()).map((p) => p.type))].filter(
+      (t) => !core.has(t),
+    );
+    expect(pluginTypes).toEqual([PLUGIN_PANEL]);
+    const unsigned = text(environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS, 'unsigned plugins').split(
+      ',',
+    );
+    expect(unsigned).toContain(PLUGIN_PANEL);
+    const pluginMount = mounts.find((m) => m.container.startsWith('/var/lib/grafana/plugins/'));
+    expect(pluginMount?.host).toBe('./grafana-plugin/dist');
   });
 });

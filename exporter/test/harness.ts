@@ -1,4 +1,3 @@
-import http from 'node:http';
 import {
   checkDependencies,
   closeServer,
@@ -13,6 +12,7 @@ import {
   type Redis,
 } from '@ops-cockpit/core';
 import { silentLogger } from '@ops-cockpit/core/testing';
+import type { Logger } from '@ops-cockpit/core';
 import { createApp } from '../src/app.js';
 import { createExporterMetrics } from '../src/metrics.js';
 import { createOpsData } from '../src/ops-data.js';
@@ -24,6 +24,9 @@ import { registerCalmGauges } from '../src/incidents/gauges.js';
 import { createChaosDeps, type ChaosDeps } from '../src/chaos/deps.js';
 import { createNudgeQueue } from '../src/nudges/queue.js';
 import { registerQuietGauge } from '../src/nudges/gauges.js';
+import { parseNamedTokens } from '../src/auth/operators.js';
+import { redisRateLimitStore } from '../src/security/rate-limit.js';
+import { createExporterServer, type ServerTimeouts } from '../src/server.js';
 
 export interface RunningApp {
   url: string;
@@ -51,7 +54,11 @@ export async function startApp(deps: {
   goalMiles?: number;
   throughputPushSeconds?: number;
   /** Webhook settings (default: no Strava token, any subscription, no Apple secret) and test clock. */
-  webhooks?: Partial<WebhookSettings> & { now?: () => number; counterFlushMs?: number };
+  webhooks?: Partial<WebhookSettings> & {
+    now?: () => number;
+    counterFlushMs?: number;
+    appendTimeoutMs?: number;
+  };
   /** ALERTMANAGER_TOKEN (default none: every notification refused). */
   alertmanagerToken?: string;
   /** OPS_OPERATOR_TOKENS, `name:token,...` (default none). */
@@ -60,7 +67,19 @@ export async function startApp(deps: {
   chaos?: { enabled?: boolean; maxActive?: number; refreshMs?: number; random?: () => number };
   /** NUDGE_COOLDOWN_HOURS (default 24). */
   nudgeCooldownHours?: number;
+  /** OPS_READ_OPEN (default true) and OPS_VIEWER_TOKENS (default none). */
+  readOpen?: boolean;
+  viewerTokens?: string;
+  /** CORS_ORIGINS (default none). */
+  corsOrigins?: string[];
+  /** Rate limits per window (default 10,000: high enough that only the tests of limits meet them). */
+  rateLimits?: { windowSeconds?: number; nudge?: number; chaos?: number };
+  /** HTTP server timeouts (default the production defaults: 10 s, 30 s, 5 s). */
+  timeouts?: Partial<ServerTimeouts>;
+  /** The process logger (default silent). */
+  logger?: Logger;
 }): Promise<RunningApp> {
+  const logger = deps.logger ?? silentLogger;
   const check = () => checkDependencies(deps, 1_000);
   const registry = createRegistry({ service: 'exporter', version: 'test' });
   const metrics = createExporterMetrics(registry, { checkDependencies: check });
@@ -101,7 +120,7 @@ export async function startApp(deps: {
   });
   registerQuietGauge(registry, deps.pool, silentLogger);
   const { app, closeStreams } = createApp({
-    logger: silentLogger,
+    logger,
     registry,
     metrics,
     checkDependencies: check,
@@ -116,12 +135,23 @@ export async function startApp(deps: {
       queue: nudgeQueue,
       cooldownHours: deps.nudgeCooldownHours ?? 24,
     },
+    security: {
+      readOpen: deps.readOpen ?? true,
+      viewers: parseNamedTokens(deps.viewerTokens ?? '', 'OPS_VIEWER_TOKENS'),
+      corsOrigins: deps.corsOrigins ?? [],
+      rateLimits: {
+        windowSeconds: deps.rateLimits?.windowSeconds ?? 60,
+        nudge: deps.rateLimits?.nudge ?? 10_000,
+        chaos: deps.rateLimits?.chaos ?? 10_000,
+        store: (limiter) => redisRateLimitStore(deps.redis, keys.rateLimit(limiter)),
+      },
+    },
   });
   const garminAccounts = createGarminAccounts({ pool: deps.pool, logger: silentLogger, refreshMs: 30_000 });
   await garminAccounts.refresh();
-  const { now, counterFlushMs, ...settings } = deps.webhooks ?? {};
+  const { now, counterFlushMs, appendTimeoutMs, ...settings } = deps.webhooks ?? {};
   const webhooks = createWebhookHandler({
-    logger: silentLogger,
+    logger,
     metrics,
     redis: deps.redis,
     keys,
@@ -136,10 +166,12 @@ export async function startApp(deps: {
     },
     ...(now ? { now } : {}),
     ...(counterFlushMs ? { counterFlushMs } : {}),
+    ...(appendTimeoutMs ? { appendTimeoutMs } : {}),
   });
-  // As in main.ts: webhooks on the lean path, everything else through express.
-  const server = http.createServer((req, res) => {
-    if (!webhooks(req, res)) app(req, res);
+  const server = createExporterServer({
+    webhooks,
+    app,
+    timeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, ...deps.timeouts },
   });
   const address = await listen(server, '127.0.0.1', 0);
   return {

@@ -1,62 +1,51 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { Express } from 'express';
-import { createRegistry } from '@ops-cockpit/core';
-import { silentLogger } from '@ops-cockpit/core/testing';
-import { createApp } from '../src/app.js';
-import { createExporterMetrics } from '../src/metrics.js';
 import { OPENAPI_PATH } from '../src/routes/openapi.js';
-import type { OpsData } from '../src/ops-data.js';
-import type { IncidentsDeps } from '../src/incidents/deps.js';
-import type { ChaosDeps } from '../src/chaos/deps.js';
-import type { NudgesDeps } from '../src/nudges/deps.js';
 import { WEBHOOK_ROUTES, webhookMethods } from '../src/webhooks/handler.js';
-
-type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
-
-/** Every (method, path) express will route, converted to OpenAPI's `{param}` style. */
-function routesOf(app: Express): string[] {
-  const found: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const path = layer.route.path.replace(/:(\w+)/g, '{$1}');
-        for (const m of Object.keys(layer.route.methods))
-          if (m !== '_all') found.push(`${m.toUpperCase()} ${path}`);
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return found.sort();
-}
+import { listedApp, routesOf } from './routes-support.js';
 
 describe('OpenAPI document', () => {
   it('describes exactly the routes the app serves', () => {
-    const check = async () => [];
-    const registry = createRegistry({ service: 'exporter', version: 'test' });
-    const { app } = createApp({
-      logger: silentLogger,
-      registry,
-      metrics: createExporterMetrics(registry, { checkDependencies: check }),
-      checkDependencies: check,
-      ops: {} as OpsData, // routes are only listed, never called
-      throughputPushSeconds: 5,
-      incidents: {} as IncidentsDeps, // likewise
-      chaos: {} as ChaosDeps, // likewise
-      nudges: {} as NudgesDeps, // likewise
-    });
     const doc = parse(readFileSync(OPENAPI_PATH, 'utf8')) as {
       paths: Record<string, Record<string, unknown>>;
     };
     const documented = Object.entries(doc.paths)
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
+    // Express's `:param` is OpenAPI's `{param}`.
+    const served = routesOf(listedApp()).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
     // Webhooks are served by the lean handler ahead of express, so they are listed from its own table.
     const webhooks = [...WEBHOOK_ROUTES].flatMap(([path, provider]) =>
       webhookMethods(provider).map((m) => `${m} ${path}`),
     );
-    expect([...routesOf(app), ...webhooks].sort()).toEqual(documented);
+    expect([...served, ...webhooks].sort()).toEqual(documented);
+  });
+
+  it('documents the access rules: operator token for /api/ops mutations, optional viewer token for reads', () => {
+    type Op = { security?: Array<Record<string, string[]>>; responses: Record<string, unknown> };
+    const doc = parse(readFileSync(OPENAPI_PATH, 'utf8')) as { paths: Record<string, Record<string, Op>> };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/api/ops/')) continue;
+      for (const [method, op] of Object.entries(ops)) {
+        const codes = Object.keys(op.responses);
+        expect([path, method, codes]).toEqual([path, method, expect.arrayContaining(['401'])]);
+        if (method === 'get') {
+          expect(op.security).toEqual([{}, { viewerToken: [] }, { operatorToken: [] }]);
+        } else {
+          expect([path, method, op.security]).toEqual([path, method, [{ operatorToken: [] }]]);
+          expect(codes).toContain('403');
+        }
+      }
+    }
+    for (const [path, method] of [
+      ['/api/ops/nudge', 'post'],
+      ['/api/ops/chaos/{mode}', 'put'],
+      ['/api/ops/chaos/{mode}', 'delete'],
+      ['/api/ops/chaos/restore', 'post'],
+    ] as const) {
+      expect(doc.paths[path]![method]!.responses['429']).toEqual({
+        $ref: '#/components/responses/RateLimited',
+      });
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { insertProbeLog, type ProbeLog, type Provider } from '@ops-cockpit/core';
+import { createRedisKeys, insertProbeLog, type ProbeLog, type Provider } from '@ops-cockpit/core';
+import { createOpsData, PROVIDER_HEALTH_CACHE_MS } from '../src/ops-data.js';
 import {
   createTestDatabase,
   createTestRedis,
@@ -136,5 +137,34 @@ describe('GET /api/ops/provider-health', () => {
 
   it('refuses a repeated window parameter', async () => {
     expect((await get('/api/ops/provider-health?window=1h&window=2h')).status).toBe(400);
+  });
+});
+
+describe('reuse of an answer', () => {
+  it('serves one answer per window for PROVIDER_HEALTH_CACHE_MS, then reads the probes again', async () => {
+    let clock = 1_000_000;
+    const ops = createOpsData({
+      pool: db.pool,
+      redis: t.redis,
+      keys: createRedisKeys(t.prefix),
+      goalMiles: 1,
+      now: () => clock,
+    });
+    const first = await ops.providerHealth(3_600);
+    const samples = first[2]!.samples;
+    await insertProbeLog(db.pool, {
+      provider: 'apple_health',
+      status: 'success',
+      latencyMs: 120,
+      httpStatus: 200,
+      errorReason: null,
+      at: new Date(),
+    });
+    clock += PROVIDER_HEALTH_CACHE_MS - 1;
+    expect((await ops.providerHealth(3_600))[2]!.samples).toBe(samples);
+    // Another window is its own answer, read now.
+    expect((await ops.providerHealth(7_200))[2]!.samples).toBe(samples + 1);
+    clock += 1;
+    expect((await ops.providerHealth(3_600))[2]!.samples).toBe(samples + 1);
   });
 });

@@ -88,6 +88,7 @@ describe('simulator process', () => {
         exporter.closeAllConnections();
         exporter.close(() => resolve());
       });
-    }, 60_000);
+      // Two starts, each seeding or checking 50 users: seconds on a quiet machine, far more on a loaded one.
+    }, 120_000);
   });
 });

@@ -62,6 +62,7 @@ describe('startTraffic', () => {
       appleSecret: SECRET,
       idBase: 1_000_000,
     });
+    const started = performance.now();
     const traffic = startTraffic({
       exporterUrl: exporter.url,
       ratePerSecond: 50,
@@ -70,10 +71,12 @@ describe('startTraffic', () => {
     });
     await new Promise((r) => setTimeout(r, 1_000));
     await traffic.stop();
+    // The sleep can last well over a second on a loaded machine, and the generator sends what the clock says is due.
+    const elapsed = (performance.now() - started) / 1_000;
     await traffic.stop();
     const stats = traffic.stats();
     expect(stats.sent).toBeGreaterThanOrEqual(40);
-    expect(stats.sent).toBeLessThanOrEqual(52);
+    expect(stats.sent).toBeLessThanOrEqual(Math.ceil(50 * elapsed) + 1);
     expect(stats.byStatus['202']).toBe(stats.sent);
     expect(exporter.received).toHaveLength(stats.sent);
 

@@ -24,7 +24,7 @@ import {
 } from '@ops-cockpit/core';
 import { pruneProbeLogs, recomputeChallenge } from './housekeeping.js';
 import { IngestConsumer, ingestPending } from './ingest/consumer.js';
-import { applyPrepared, prepareEnvelope } from './ingest/process.js';
+import { applyPrepared, prepareBatch } from './ingest/process.js';
 import { StravaClient } from './providers/strava-client.js';
 import { createMetricsServer } from './metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -165,11 +165,14 @@ async function main(): Promise<void> {
     redis: ingestConnection,
     keys,
     batchSize: env.INGEST_BATCH_SIZE,
-    concurrency: env.WORKER_CONCURRENCY,
     claimIdleMs: env.INGEST_CLAIM_IDLE_MS,
     maxDeliveries: env.INGEST_MAX_DELIVERIES,
-    prepare: (envelope) =>
-      prepareEnvelope({ pool, strava, providerTimeoutMs: env.PROVIDER_TIMEOUT_MS }, envelope),
+    prepare: (envelopes) =>
+      prepareBatch(
+        { pool, strava, providerTimeoutMs: env.PROVIDER_TIMEOUT_MS },
+        envelopes,
+        env.WORKER_CONCURRENCY,
+      ),
     apply: (batch) => applyPrepared(pool, batch),
     logger,
     metrics,

@@ -19,7 +19,14 @@ import {
   type TestRedis,
 } from '@ops-cockpit/core/testing';
 import { IngestConsumer, ingestPending } from '../src/ingest/consumer.js';
-import { applyPrepared, prepareEnvelope, type IngestOutcome, type Prepared } from '../src/ingest/process.js';
+import {
+  applyPrepared,
+  prepareBatch,
+  prepareEnvelope,
+  settleEach,
+  type IngestOutcome,
+  type Prepared,
+} from '../src/ingest/process.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../src/metrics.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { StravaClient } from '../src/providers/strava-client.js';
@@ -69,13 +76,13 @@ function start(
     redis: connection,
     keys,
     batchSize: 50,
-    concurrency: 4,
     claimIdleMs: opts.claimIdleMs ?? 300,
     maxDeliveries: opts.maxDeliveries ?? 3,
     // A custom `process` settles each entry in the prepare step; the real path prepares then applies in batches.
     prepare: process
-      ? async (e): Promise<Prepared> => ({ outcome: await process(e) })
-      : (e) => prepareEnvelope({ pool: db.pool, strava, providerTimeoutMs: 500 }, e),
+      ? (envelopes) =>
+          settleEach(envelopes, 4, async (e): Promise<Prepared> => ({ outcome: await process(e) }))
+      : (envelopes) => prepareBatch({ pool: db.pool, strava, providerTimeoutMs: 500 }, envelopes, 4),
     apply: (batch) => applyPrepared(db.pool, batch),
     logger: silentLogger,
     metrics,
@@ -245,6 +252,23 @@ describe('ingest consumer', () => {
     expect(await total()).toBe(1000);
   });
 
+  it('keeps a slow batch its own: no other consumer takes it over while it is being applied', async () => {
+    const calls = new Map<string, number>();
+    const slow = async (e: IngestEnvelope): Promise<IngestOutcome> => {
+      const id = e.eventId;
+      calls.set(id, (calls.get(id) ?? 0) + 1);
+      // Four times claimIdleMs: without the heartbeat the second consumer would claim it after 300 ms.
+      await new Promise((r) => setTimeout(r, 1_200));
+      return 'ignored';
+    };
+    start(slow, { claimIdleMs: 300 });
+    await append(garmin('slow-batch', 1));
+    await waitFor(async () => calls.size === 1, 'first consumer started it');
+    start(slow, { claimIdleMs: 300 });
+    await waitFor(async () => (await pending()) === 0, 'applied', { timeoutMs: 10_000 });
+    expect([...calls.values()]).toEqual([1]);
+  });
+
   it('dead-letters an entry it cannot parse instead of looping on it', async () => {
     start();
     await t.redis.xadd(keys.ingestStream, '*', INGEST_FIELD, '{not json');
@@ -252,6 +276,19 @@ describe('ingest consumer', () => {
     await waitFor(async () => (await pending()) === 0, 'both handled');
     expect(await t.redis.xlen(keys.ingestDeadLetter)).toBe(1);
     expect(await total()).toBe(10);
+  });
+
+  it('creates its group again when Redis lost it, and goes on applying', async () => {
+    start();
+    await append(garmin('before', 100));
+    await waitFor(async () => (await pending()) === 0 && (await total()) === 100, 'first applied');
+    // What a Redis restarted without its data looks like to the consumer: no stream, no group (NOGROUP).
+    await t.redis.del(keys.ingestStream);
+    await new Promise((r) => setTimeout(r, 200));
+    await append(garmin('after', 50));
+    await waitFor(async () => (await total()) === 150, 'applied after the group came back', {
+      timeoutMs: 10_000,
+    });
   });
 
   it('finishes the entry in progress on close', async () => {

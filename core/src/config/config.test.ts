@@ -91,6 +91,57 @@ describe('config errors name the variable and why', () => {
   });
 });
 
+describe('security settings', () => {
+  it('default to open reads, no CORS, rate limits and slow-client bounds', () => {
+    expect(loadEnv(exporterEnvSchema, {})).toMatchObject({
+      OPS_READ_OPEN: true,
+      OPS_VIEWER_TOKENS: '',
+      CORS_ORIGINS: [],
+      NUDGE_RATE_LIMIT: 30,
+      CHAOS_RATE_LIMIT: 30,
+      RATE_LIMIT_WINDOW_SECONDS: 60,
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
+    });
+  });
+
+  it('parses CORS_ORIGINS as exact origins and refuses paths, wildcards and other schemes', () => {
+    const env = loadEnv(exporterEnvSchema, {
+      CORS_ORIGINS: 'https://ops.example.com, http://localhost:3000,https://ops.example.com',
+      OPS_READ_OPEN: 'false',
+    });
+    expect(env.CORS_ORIGINS).toEqual(['https://ops.example.com', 'http://localhost:3000']);
+    expect(env.OPS_READ_OPEN).toBe(false);
+    for (const bad of [
+      '*',
+      'https://ops.example.com/',
+      'https://a.example.com/app',
+      'ftp://x.example.com',
+      'x',
+    ]) {
+      expect(problemsOf({ CORS_ORIGINS: `https://ok.example.com,${bad}` })).toEqual([
+        `CORS_ORIGINS: expected comma-separated origins like https://app.example.com (no path or trailing slash), got ${JSON.stringify(bad)}`,
+      ]);
+    }
+  });
+
+  it('never echoes viewer tokens in the message', () => {
+    const [line] = problemsOf({ OPS_VIEWER_TOKENS: 'vic:short-secret' });
+    expect(line).toMatch(/^OPS_VIEWER_TOKENS: expected comma-separated name:token pairs/);
+    expect(line).not.toContain('short-secret');
+  });
+
+  it('refuses a header deadline longer than the whole-request deadline, naming both', () => {
+    expect(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '40000' })).toEqual([
+      'HTTP_HEADERS_TIMEOUT_MS: expected at most HTTP_REQUEST_TIMEOUT_MS (30000), got 40000',
+    ]);
+    expect(problemsOf({ NUDGE_RATE_LIMIT: '0' })).toEqual([
+      'NUDGE_RATE_LIMIT: expected an integer 1-1000000, got "0"',
+    ]);
+  });
+});
+
 describe('connections', () => {
   it('never shows a password when logged, stringified or inspected', () => {
     const env = loadEnv(exporterEnvSchema, {

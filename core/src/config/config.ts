@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { Secret, redactUrl } from '../secret.js';
-import { boolVar, enumVar, intVar, numberVar, patternVar, stringVar, urlVar } from './env-vars.js';
+import {
+  boolVar,
+  enumVar,
+  intVar,
+  numberVar,
+  originListVar,
+  patternVar,
+  stringVar,
+  urlVar,
+} from './env-vars.js';
 
 /** Settings every process shares: where Postgres and Redis are, how to log, how long shutdown may take. */
 export const baseEnvSchema = z.object({
@@ -20,34 +29,64 @@ export const baseEnvSchema = z.object({
   CHAOS_REFRESH_MS: intVar(5_000, 100, 60_000),
 });
 
-const HOST_PATTERN = /^[A-Za-z0-9.:\-[\]]{1,255}$/;
-
-export const exporterEnvSchema = baseEnvSchema.extend({
-  HOST: patternVar('127.0.0.1', HOST_PATTERN, 'a host name or IP address'),
-  PORT: intVar(8080, 1, 65535),
-  READY_TIMEOUT_MS: intVar(2000, 50, 60000),
-  /** Strava subscription handshake: unset means no subscription can be verified (GET answers 403). */
-  STRAVA_VERIFY_TOKEN: stringVar(),
-  /** When set, Strava events for another subscription are refused (403). */
-  STRAVA_SUBSCRIPTION_ID: intVar(0, 0, Number.MAX_SAFE_INTEGER),
-  /** Standard Webhooks secret (`whsec_<base64>` or raw) for Apple Health deliveries; unset refuses them. */
-  APPLE_HEALTH_WEBHOOK_SECRET: stringVar({ minLength: 16 }),
-  /** Entries kept in the ingest stream (approximate trim); acknowledged ones beyond it are dropped first. */
-  INGEST_STREAM_MAXLEN: intVar(1_000_000, 1_000, 100_000_000),
-  CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
-  THROUGHPUT_PUSH_SECONDS: intVar(5, 1, 300),
-  /** Bearer token Alertmanager presents on POST /api/alertmanager; unset refuses every notification (401). */
-  ALERTMANAGER_TOKEN: stringVar({ minLength: 8 }),
-  /** Operators allowed to act: `name:token` pairs, comma-separated. Unset means no mutation is allowed. */
-  OPS_OPERATOR_TOKENS: patternVar(
+/** `name:token,…` (OPS_OPERATOR_TOKENS, OPS_VIEWER_TOKENS); the value is never echoed, it holds secrets. */
+function namedTokensVar() {
+  return patternVar(
     '',
     /^$|^[A-Za-z0-9_.@-]{1,64}:[^,:\s]{16,}(,[A-Za-z0-9_.@-]{1,64}:[^,:\s]{16,})*$/,
     'comma-separated name:token pairs (name 1-64 of A-Za-z0-9_.@-, token at least 16 characters)',
     { secret: true },
-  ),
-  /** A user nudged within this many hours is not nudged again (409). */
-  NUDGE_COOLDOWN_HOURS: numberVar(24, 0, 24 * 365),
-});
+  );
+}
+
+const HOST_PATTERN = /^[A-Za-z0-9.:\-[\]]{1,255}$/;
+
+export const exporterEnvSchema = baseEnvSchema
+  .extend({
+    HOST: patternVar('127.0.0.1', HOST_PATTERN, 'a host name or IP address'),
+    PORT: intVar(8080, 1, 65535),
+    READY_TIMEOUT_MS: intVar(2000, 50, 60000),
+    /** Strava subscription handshake: unset means no subscription can be verified (GET answers 403). */
+    STRAVA_VERIFY_TOKEN: stringVar(),
+    /** When set, Strava events for another subscription are refused (403). */
+    STRAVA_SUBSCRIPTION_ID: intVar(0, 0, Number.MAX_SAFE_INTEGER),
+    /** Standard Webhooks secret (`whsec_<base64>` or raw) for Apple Health deliveries; unset refuses them. */
+    APPLE_HEALTH_WEBHOOK_SECRET: stringVar({ minLength: 16 }),
+    /** Entries kept in the ingest stream (approximate trim); acknowledged ones beyond it are dropped first. */
+    INGEST_STREAM_MAXLEN: intVar(1_000_000, 1_000, 100_000_000),
+    CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
+    THROUGHPUT_PUSH_SECONDS: intVar(5, 1, 300),
+    /** Bearer token Alertmanager presents on POST /api/alertmanager; unset refuses every notification (401). */
+    ALERTMANAGER_TOKEN: stringVar({ minLength: 8 }),
+    /** Operators allowed to act: `name:token` pairs, comma-separated. Unset means no mutation is allowed. */
+    OPS_OPERATOR_TOKENS: namedTokensVar(),
+    /** Viewers allowed to read /api/ops/* when OPS_READ_OPEN is false; same format as the operator tokens. */
+    OPS_VIEWER_TOKENS: namedTokensVar(),
+    /** Reads of /api/ops/* need no token (local use); false requires a viewer or operator token. */
+    OPS_READ_OPEN: boolVar(true),
+    /** Browser origins allowed to call the API cross-origin; empty sends no CORS headers at all. */
+    CORS_ORIGINS: originListVar(),
+    /** Requests per operator and window on POST /api/ops/nudge and on the chaos mutations, across replicas. */
+    NUDGE_RATE_LIMIT: intVar(30, 1, 1_000_000),
+    CHAOS_RATE_LIMIT: intVar(30, 1, 1_000_000),
+    RATE_LIMIT_WINDOW_SECONDS: intVar(60, 1, 86_400),
+    /** Slow-client bounds: time to send all headers, the whole request, and idle time between keep-alive requests. */
+    HTTP_HEADERS_TIMEOUT_MS: intVar(10_000, 100, 600_000),
+    HTTP_REQUEST_TIMEOUT_MS: intVar(30_000, 100, 3_600_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: intVar(5_000, 100, 600_000),
+    /** A user nudged within this many hours is not nudged again (409). */
+    NUDGE_COOLDOWN_HOURS: numberVar(24, 0, 24 * 365),
+  })
+  .superRefine((env, ctx) => {
+    // node:http refuses a header timeout longer than the whole-request timeout; say so at start, by name.
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_HEADERS_TIMEOUT_MS'],
+        message: `expected at most HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS}), got ${env.HTTP_HEADERS_TIMEOUT_MS}`,
+      });
+    }
+  });
 
 export const workerEnvSchema = baseEnvSchema.extend({
   WORKER_METRICS_HOST: patternVar('127.0.0.1', HOST_PATTERN, 'a host name or IP address'),
@@ -60,8 +99,12 @@ export const workerEnvSchema = baseEnvSchema.extend({
   STRAVA_CLIENT_SECRET: stringVar(),
   /** Timeout of one outgoing provider request. */
   PROVIDER_TIMEOUT_MS: intVar(10_000, 100, 120_000),
-  /** Stream entries read per XREADGROUP call. */
-  INGEST_BATCH_SIZE: intVar(100, 1, 10_000),
+  /**
+   * Stream entries read per XREADGROUP call, applied in one transaction. 500: a batch costs about 15 round trips
+   * whatever its size, so a backlog drains faster the bigger it is (measured: lag p99 0.5-0.8 s at 2,000 events/s
+   * with 500, 2.5-4.9 s with 100, on a busy 2-core machine).
+   */
+  INGEST_BATCH_SIZE: intVar(500, 1, 10_000),
   /** A pending entry idle this long is taken over (its consumer died, or its retry is due). */
   INGEST_CLAIM_IDLE_MS: intVar(30_000, 100, 3_600_000),
   /** Deliveries before an entry that keeps failing goes to the dead-letter stream. */

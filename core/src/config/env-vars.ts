@@ -147,3 +147,33 @@ export function stringVar(opts: { required?: boolean; minLength?: number } = {})
       return raw;
     });
 }
+
+/**
+ * A comma-separated list of exact web origins (`scheme://host[:port]`, no path), as browsers send them in
+ * `Origin`. Empty (the default) is an empty list. A wildcard is refused on purpose: CORS here is an allow-list.
+ */
+export function originListVar() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): string[] => {
+      if (unset(raw)) return [];
+      const origins = raw.split(',').map((part) => part.trim());
+      const bad = origins.find((origin) => {
+        try {
+          const url = new URL(origin);
+          return !['http:', 'https:'].includes(url.protocol) || url.origin !== origin;
+        } catch {
+          return true;
+        }
+      });
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected comma-separated origins like https://app.example.com (no path or trailing slash), got ${shown(bad)}`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(origins)];
+    });
+}

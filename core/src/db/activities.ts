@@ -24,7 +24,8 @@ export interface WriteResult {
   deltaM: number;
 }
 
-interface Row {
+/** The stored state of an activity that a write decides from (what lockAndRead selects). */
+export interface StoredActivity {
   id: number;
   user_id: string;
   distance_m: string;
@@ -33,9 +34,10 @@ interface Row {
   source_updated_at: Date | null;
   deleted_at: Date | null;
 }
+type Row = StoredActivity;
 
 /** A live activity's contribution to the totals and the rollup; null when it contributes nothing. */
-interface Contribution {
+export interface Contribution {
   distanceM: string;
   localDate: string;
   localHour: number;
@@ -49,20 +51,30 @@ export function parseLocalTime(value: string): { date: string; hour: number } {
   return { date: m[1]!, hour: Number(m[2]) };
 }
 
+/** The columns a write decides from, for `WHERE` conditions that select activities by key. */
+export const STORED_ACTIVITY_COLUMNS = `id, user_id, distance_m::text AS distance_m,
+  start_date_local::date::text AS local_date, extract(hour FROM start_date_local)::int AS local_hour,
+  source_updated_at, deleted_at`;
+
 async function lockAndRead(
   client: PoolClient,
   provider: Provider,
   externalId: string,
 ): Promise<Row | undefined> {
   // Serialise writers of one activity (a create and an update racing in two workers) without table locks.
-  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${provider}:${externalId}`]);
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+    activityLockKey(provider, externalId),
+  ]);
   const { rows } = await client.query<Row>(
-    `SELECT id, user_id, distance_m::text AS distance_m, start_date_local::date::text AS local_date,
-            extract(hour FROM start_date_local)::int AS local_hour, source_updated_at, deleted_at
-       FROM activities WHERE provider = $1 AND external_id = $2`,
+    `SELECT ${STORED_ACTIVITY_COLUMNS} FROM activities WHERE provider = $1 AND external_id = $2`,
     [provider, externalId],
   );
   return rows[0];
+}
+
+/** The advisory-lock key of one activity; batches lock theirs in the order of this string. */
+export function activityLockKey(provider: Provider, externalId: string): string {
+  return `${provider}:${externalId}`;
 }
 
 function contributionOf(row: Row | undefined): Contribution | null {
@@ -160,22 +172,18 @@ export class ActivityDeltas {
   }
 }
 
-/**
- * Creates or updates an activity row in the caller's transaction and records the change in `deltas` (applied
- * later, once, by `deltas.apply`). Idempotent: the same input twice changes nothing the second time. An input
- * older than what is stored (or than its deletion) is ignored as stale.
- */
-export async function writeActivity(
-  client: PoolClient,
-  input: ActivityInput,
-  deltas: ActivityDeltas,
-): Promise<WriteResult> {
+/** What an upsert does to a stored activity, decided before any SQL (pure; the batch path simulates with it). */
+export type UpsertPlan =
+  /** Older than what is stored (or than its deletion): nothing is written. */
+  | { outcome: 'stale' }
+  /** Same owner, distance and local hour: the other columns are updated, the aggregates do not move. */
+  | { outcome: 'unchanged'; users: string[] }
+  | { outcome: 'created' | 'updated'; before: Contribution | null; after: Contribution; users: string[] };
+
+export function planUpsert(row: StoredActivity | undefined, input: ActivityInput): UpsertPlan {
   const local = parseLocalTime(input.startDateLocal);
+  if (row?.source_updated_at && row.source_updated_at > input.sourceUpdatedAt) return { outcome: 'stale' };
   const distance = input.distanceM.toFixed(3);
-  const row = await lockAndRead(client, input.provider, input.externalId);
-  if (row?.source_updated_at && row.source_updated_at > input.sourceUpdatedAt) {
-    return { outcome: 'stale', deltaM: 0 };
-  }
   const before = contributionOf(row);
   const after: Contribution = { distanceM: distance, localDate: local.date, localHour: local.hour };
   const users = row && row.user_id !== input.userId ? [row.user_id, input.userId] : [input.userId];
@@ -186,37 +194,69 @@ export async function writeActivity(
     before.localDate === after.localDate &&
     before.localHour === after.localHour
   ) {
+    return { outcome: 'unchanged', users };
+  }
+  return { outcome: before ? 'updated' : 'created', before, after, users };
+}
+
+/** Moves `deltas` as a planned upsert does; returns the result the write reports. */
+export function recordUpsert(plan: UpsertPlan, deltas: ActivityDeltas): WriteResult {
+  if (plan.outcome === 'stale') return { outcome: 'stale', deltaM: 0 };
+  if (plan.outcome === 'unchanged') {
+    deltas.move(null, null, plan.users);
+    return { outcome: 'unchanged', deltaM: 0 };
+  }
+  return { outcome: plan.outcome, deltaM: deltas.move(plan.before, plan.after, plan.users) };
+}
+
+/** The upsert of one or many activities: `$n` arrays, one element per activity, in the column order below. */
+export const UPSERT_ACTIVITIES_SQL = `INSERT INTO activities (user_id, provider, external_id, type, distance_m,
+                             moving_time_s, start_date, start_date_local, source_updated_at)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::int[],
+                          $7::timestamptz[], $8::timestamp[], $9::timestamptz[])
+     ON CONFLICT (provider, external_id) DO UPDATE
+       SET user_id = excluded.user_id, type = excluded.type, distance_m = excluded.distance_m,
+           moving_time_s = excluded.moving_time_s, start_date = excluded.start_date,
+           start_date_local = excluded.start_date_local, source_updated_at = excluded.source_updated_at,
+           deleted_at = NULL, updated_at = now()`;
+
+/** UPSERT_ACTIVITIES_SQL's parameters for `inputs` (each activity at most once: ON CONFLICT touches a row once). */
+export function upsertParams(inputs: readonly ActivityInput[]): unknown[] {
+  return [
+    inputs.map((i) => i.userId),
+    inputs.map((i) => i.provider),
+    inputs.map((i) => i.externalId),
+    inputs.map((i) => i.type),
+    inputs.map((i) => i.distanceM.toFixed(3)),
+    inputs.map((i) => i.movingTimeS),
+    inputs.map((i) => i.startDate),
+    inputs.map((i) => i.startDateLocal),
+    inputs.map((i) => i.sourceUpdatedAt),
+  ];
+}
+
+/**
+ * Creates or updates an activity row in the caller's transaction and records the change in `deltas` (applied
+ * later, once, by `deltas.apply`). Idempotent: the same input twice changes nothing the second time. An input
+ * older than what is stored (or than its deletion) is ignored as stale.
+ */
+export async function writeActivity(
+  client: PoolClient,
+  input: ActivityInput,
+  deltas: ActivityDeltas,
+): Promise<WriteResult> {
+  const row = await lockAndRead(client, input.provider, input.externalId);
+  const plan = planUpsert(row, input);
+  if (plan.outcome === 'unchanged') {
     await client.query(
       `UPDATE activities SET type = $2, moving_time_s = $3, start_date = $4, start_date_local = $5,
               source_updated_at = $6, updated_at = now() WHERE id = $1`,
       [row!.id, input.type, input.movingTimeS, input.startDate, input.startDateLocal, input.sourceUpdatedAt],
     );
-    deltas.move(null, null, users);
-    return { outcome: 'unchanged', deltaM: 0 };
+  } else if (plan.outcome !== 'stale') {
+    await client.query(UPSERT_ACTIVITIES_SQL, upsertParams([input]));
   }
-  await client.query(
-    `INSERT INTO activities (user_id, provider, external_id, type, distance_m, moving_time_s, start_date,
-                             start_date_local, source_updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (provider, external_id) DO UPDATE
-       SET user_id = excluded.user_id, type = excluded.type, distance_m = excluded.distance_m,
-           moving_time_s = excluded.moving_time_s, start_date = excluded.start_date,
-           start_date_local = excluded.start_date_local, source_updated_at = excluded.source_updated_at,
-           deleted_at = NULL, updated_at = now()`,
-    [
-      input.userId,
-      input.provider,
-      input.externalId,
-      input.type,
-      distance,
-      input.movingTimeS,
-      input.startDate,
-      input.startDateLocal,
-      input.sourceUpdatedAt,
-    ],
-  );
-  const deltaM = deltas.move(before, after, users);
-  return { outcome: before ? 'updated' : 'created', deltaM };
+  return recordUpsert(plan, deltas);
 }
 
 /**

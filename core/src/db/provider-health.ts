@@ -37,8 +37,10 @@ export async function providerHealth(
   windowSeconds: number,
   providers: readonly Provider[] = PROVIDERS,
 ): Promise<ProviderHealth[]> {
-  const { rows } = await pool.query<Row>(
-    `SELECT p.provider, w.samples, w.successes, w.avg_latency, w.p95_latency, l.last_statuses, l.last_at
+  const { rows } = await pool.query<Row>({
+    // Named: each connection plans it once, not on every read.
+    name: 'ops-provider-health',
+    text: `SELECT p.provider, w.samples, w.successes, w.avg_latency, w.p95_latency, l.last_statuses, l.last_at
        FROM unnest($2::text[]) WITH ORDINALITY AS p(provider, ord)
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS samples,
@@ -55,8 +57,8 @@ export async function providerHealth(
                   WHERE h.provider = p.provider ORDER BY "timestamp" DESC LIMIT $3) last
        ) l
       ORDER BY p.ord`,
-    [windowSeconds, providers, DOWN_AFTER_FAILURES],
-  );
+    values: [windowSeconds, providers, DOWN_AFTER_FAILURES],
+  });
   return rows.map((r) => {
     const statuses = r.last_statuses ?? [];
     const down = statuses.length >= DOWN_AFTER_FAILURES && statuses.every((s) => s === 'error');

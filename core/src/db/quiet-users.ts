@@ -48,11 +48,9 @@ export async function listQuietUsers(
   opts: { days: number; limit: number; cooldownHours: number; after?: QuietUsersKeyset | undefined },
 ): Promise<QuietUsersPage> {
   const params: unknown[] = [opts.days, opts.limit + 1, opts.cooldownHours];
-  let resume = '';
-  if (opts.after) {
-    params.push(opts.after.since, opts.after.id);
-    resume = `AND (${SINCE}, id) > ($4::timestamptz, $5::uuid)`;
-  }
+  if (opts.after) params.push(opts.after.since, opts.after.id);
+  // Fixed text either way: the keyset's values travel as $4 and $5.
+  const resume = opts.after ? `AND (${SINCE}, id) > ($4::timestamptz, $5::uuid)` : '';
   // The cooldown counts from the same times requestNudge checks: last_nudge_at and queued or sent nudges (one
   // nudges_user_created_idx probe per listed user).
   const { rows } = await pool.query<Row>(

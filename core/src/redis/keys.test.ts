@@ -15,6 +15,7 @@ describe('redis keys', () => {
       keys.chaosChannel,
       keys.heatmapCache,
       keys.idempotency('nudge', 'abc'),
+      keys.rateLimit('nudge'),
     ];
     for (const k of all) expect(k.startsWith('ops-test:')).toBe(true);
     expect(new Set(all).size).toBe(all.length);

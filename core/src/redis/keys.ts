@@ -28,6 +28,8 @@ export interface RedisKeys {
   readonly heatmapCache: string;
   /** Stored response of an idempotent mutation. */
   idempotency(scope: string, key: string): string;
+  /** Prefix of one rate limiter's hit counters (the limiter appends its client key); they expire per window. */
+  rateLimit(limiter: string): string;
 }
 
 export function createRedisKeys(prefix: string): RedisKeys {
@@ -48,5 +50,6 @@ export function createRedisKeys(prefix: string): RedisKeys {
     chaosChannel: key('chaos', 'changed'),
     heatmapCache: key('cache', 'heatmap'),
     idempotency: (scope, k) => key('idem', scope, k),
+    rateLimit: (limiter) => `${key('ratelimit', limiter)}:`,
   };
 }

@@ -15,16 +15,22 @@ export class InjectedFault extends HttpProblem {
 
 /**
  * Applies target `ingest` to one webhook delivery, from memory: waits the injected delay, then throws an
- * InjectedFault for an outage or rate limit; otherwise returns whether the delivery is to be appended twice.
+ * InjectedFault for an outage or rate limit; otherwise gives whether the delivery is to be appended twice.
+ * With no fault hitting the request (the normal case) the answer is a plain `false`, not a promise, so the
+ * webhook path does not wait a turn for it.
  */
-export async function applyIngestChaos(
+export function applyIngestChaos(
   chaos: { flags: ChaosFlags; injected: Counter<'mode' | 'provider'> } | undefined,
   provider: Provider,
-): Promise<boolean> {
+): false | Promise<boolean> {
   if (!chaos) return false;
   const decision: ChaosDecision = chaos.flags.decide('ingest', provider);
   if (decision.injected.length === 0) return false;
   for (const mode of decision.injected) chaos.injected.inc({ mode, provider });
+  return applyDecision(decision);
+}
+
+async function applyDecision(decision: ChaosDecision): Promise<boolean> {
   if (decision.delayMs > 0) await sleep(decision.delayMs);
   if (decision.abort) {
     const type = decision.abort.mode === 'outage' ? 'dependency-unavailable' : 'rate-limited';

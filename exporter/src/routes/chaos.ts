@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import {
   CHAOS_MODES,
   chaosFaultInputSchema,
@@ -9,7 +9,7 @@ import {
   type ChaosMode,
 } from '@ops-cockpit/core';
 import { HttpProblem } from '../problem.js';
-import { unauthorized } from '../auth/unauthorized.js';
+import { requireOperator } from '../auth/access.js';
 import { fieldErrors } from '../webhooks/field-errors.js';
 import type { ChaosDeps } from '../chaos/deps.js';
 import { insertChaosEvent } from '../chaos/events.js';
@@ -30,16 +30,12 @@ export function faultView(fault: ChaosFault) {
 
 /** The operator behind the request; authentication first, then whether chaos may be changed at all. */
 function operator(req: Request, deps: ChaosDeps): string {
-  const res = req.res!;
-  const header = req.get('authorization');
-  if (header === undefined) throw unauthorized(res, 'an operator bearer token is required');
-  const name = deps.operators.authenticate(header);
-  if (name === undefined) throw unauthorized(res, 'the bearer token is not an operator token');
+  const name = requireOperator(req, deps.operators);
   if (!deps.enabled) throw new HttpProblem('forbidden', 'chaos is disabled (CHAOS_ENABLED is not true)');
   return name;
 }
 
-function modeParam(raw: string | undefined): ChaosMode {
+function modeParam(raw: unknown): ChaosMode {
   if (isChaosMode(raw)) return raw;
   throw new HttpProblem('bad-request', `mode must be one of ${CHAOS_MODES.join(', ')}`, {
     errors: [
@@ -48,7 +44,8 @@ function modeParam(raw: string | undefined): ChaosMode {
   });
 }
 
-export function chaosRoutes(deps: ChaosDeps): Router {
+/** `rateLimit` counts the mutations per operator (CHAOS_RATE_LIMIT); reads are not limited. */
+export function chaosRoutes(deps: ChaosDeps, opts: { rateLimit: RequestHandler }): Router {
   const router = Router();
   const now = deps.now ?? Date.now;
 
@@ -58,7 +55,7 @@ export function chaosRoutes(deps: ChaosDeps): Router {
     res.json({ enabled: deps.enabled, faults: faults.map(faultView) });
   });
 
-  router.put('/api/ops/chaos/:mode', async (req, res) => {
+  router.put('/api/ops/chaos/:mode', opts.rateLimit, async (req, res) => {
     const actor = operator(req, deps);
     const mode = modeParam(req.params.mode);
     const parsed = chaosFaultInputSchema.safeParse(req.body ?? {});
@@ -88,7 +85,7 @@ export function chaosRoutes(deps: ChaosDeps): Router {
     res.json(faultView(fault));
   });
 
-  router.delete('/api/ops/chaos/:mode', async (req, res) => {
+  router.delete('/api/ops/chaos/:mode', opts.rateLimit, async (req, res) => {
     const actor = operator(req, deps);
     const mode = modeParam(req.params.mode);
     const cleared = await deps.store.clear(mode);
@@ -105,7 +102,7 @@ export function chaosRoutes(deps: ChaosDeps): Router {
     res.json({ cleared: cleared ? faultView(cleared) : null });
   });
 
-  router.post('/api/ops/chaos/restore', async (req, res) => {
+  router.post('/api/ops/chaos/restore', opts.rateLimit, async (req, res) => {
     const actor = operator(req, deps);
     const cleared = await deps.store.restore();
     await insertChaosEvent(deps.pool, {

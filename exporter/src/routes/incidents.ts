@@ -3,7 +3,7 @@ import { HttpProblem } from '../problem.js';
 import type { OperatorTokens } from '../auth/operators.js';
 import { INCIDENT_STATES, type IncidentState, type IncidentStore } from '../incidents/store.js';
 import { intQuery } from '../query-params.js';
-import { unauthorized } from '../auth/unauthorized.js';
+import { requireOperator } from '../auth/access.js';
 
 /** Grafana's data proxy sends the signed-in user here (GF_DATAPROXY_SEND_USER_HEADER). */
 export const GRAFANA_USER_HEADER = 'X-Grafana-User';
@@ -41,10 +41,7 @@ function incidentId(raw: string | undefined): number {
  * forwarded it. The header alone is never trusted: anyone can send it, only operators hold a token.
  */
 function actor(req: Request, operators: OperatorTokens): string {
-  const res = req.res!;
-  if (req.get('authorization') === undefined) throw unauthorized(res, 'an operator bearer token is required');
-  const operator = operators.authenticate(req.get('authorization'));
-  if (operator === undefined) throw unauthorized(res, 'the bearer token is not an operator token');
+  const operator = requireOperator(req, operators);
   const grafanaUser = req.get(GRAFANA_USER_HEADER);
   if (grafanaUser === undefined) return operator;
   if (!GRAFANA_USER.test(grafanaUser)) {

@@ -1,9 +1,9 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { discardNudge, NUDGE_CHANNELS, requestNudge, type Logger } from '@ops-cockpit/core';
 import { HttpProblem } from '../problem.js';
 import type { OperatorTokens } from '../auth/operators.js';
-import { unauthorized } from '../auth/unauthorized.js';
+import { requireOperator } from '../auth/access.js';
 import { fieldErrors } from '../webhooks/field-errors.js';
 import type { NudgesDeps } from '../nudges/deps.js';
 import { nudgeIdempotency, type StoredNudgeAnswer } from '../nudges/idempotency.js';
@@ -17,14 +17,6 @@ const nudgeBody = z.strictObject({
   userId: z.uuid(),
   channel: z.enum(NUDGE_CHANNELS).default('email'),
 });
-
-function operator(req: Request, operators: OperatorTokens): string {
-  const res = req.res!;
-  if (req.get('authorization') === undefined) throw unauthorized(res, 'an operator bearer token is required');
-  const name = operators.authenticate(req.get('authorization'));
-  if (name === undefined) throw unauthorized(res, 'the bearer token is not an operator token');
-  return name;
-}
 
 function idempotencyKey(req: Request): string | undefined {
   const key = req.get(IDEMPOTENCY_HEADER);
@@ -51,13 +43,15 @@ function sameRequest(stored: StoredNudgeAnswer, body: z.infer<typeof nudgeBody>)
  * `POST /api/ops/nudge`: records a queued nudge and queues its job, answering 202 once the job is queued. With an
  * Idempotency-Key, a retry gets the first answer (Redis for 24 h; the nudges row's unique key after that).
  */
-export function nudgeRoutes(deps: NudgesDeps & { operators: OperatorTokens; logger: Logger }): Router {
+export function nudgeRoutes(
+  deps: NudgesDeps & { operators: OperatorTokens; logger: Logger; rateLimit: RequestHandler },
+): Router {
   const router = Router();
   const idempotency = nudgeIdempotency(deps.redis, deps.keys);
 
-  router.post('/api/ops/nudge', async (req, res) => {
+  router.post('/api/ops/nudge', deps.rateLimit, async (req, res) => {
     // Authentication first: an unauthenticated caller learns nothing, not even whether the user exists.
-    const requestedBy = operator(req, deps.operators);
+    const requestedBy = requireOperator(req, deps.operators);
     const key = idempotencyKey(req);
     if (
       req.body === undefined ||

@@ -55,6 +55,8 @@ export function checkJsonMedia(
   contentType: string | undefined,
   contentEncoding: string | undefined,
 ): MediaCheck {
+  // What providers send, answered without parsing.
+  if (contentType === 'application/json' && contentEncoding === undefined) return 'ok';
   if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') return 'encoded';
   if (!contentType) return 'not_json';
   const [type = '', ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());

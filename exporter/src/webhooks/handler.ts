@@ -3,7 +3,7 @@ import type { Logger, Provider, Redis, RedisKeys, Secret } from '@ops-cockpit/co
 import { HttpProblem } from '../problem.js';
 import { methodLabel, type ExporterMetrics } from '../metrics.js';
 import { checkJsonMedia, readBody, WEBHOOK_BODY_LIMIT } from './body.js';
-import { sendJson, sendProblem } from './reply.js';
+import { sendJson, sendJsonText, sendProblem } from './reply.js';
 import { stravaDelivery, stravaHandshake } from './strava.js';
 import { garminDelivery } from './garmin.js';
 import { appleDelivery, verifyAppleSignature } from './apple-health.js';
@@ -22,6 +22,10 @@ export const WEBHOOK_ROUTES: ReadonlyMap<string, Provider> = new Map([
   ['/api/webhooks/garmin', 'garmin'],
   ['/api/webhooks/apple-health', 'apple_health'],
 ]);
+
+/** Strava's answers, rendered once. */
+const STRAVA_ACCEPTED = JSON.stringify({ status: 'accepted' });
+const STRAVA_DUPLICATE = JSON.stringify({ status: 'accepted', duplicate: true });
 
 /** Sent with every 503: providers retry, and this tells them (and k6) when. */
 const RETRY_AFTER_SECONDS = '5';
@@ -63,8 +67,6 @@ export interface WebhookHandler {
   close(): Promise<void>;
 }
 
-class AppendTimeout extends Error {}
-
 /** Methods each webhook path serves (Strava's GET is its subscription handshake). */
 export function webhookMethods(provider: Provider): readonly string[] {
   return provider === 'strava' ? ['GET', 'POST'] : ['POST'];
@@ -83,7 +85,12 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
   const { logger, metrics, settings, garminAccounts } = deps;
   const now = deps.now ?? Date.now;
   const appendTimeoutMs = deps.appendTimeoutMs ?? 1_500;
-  const append = createIngestAppender(deps.redis, deps.keys, settings.ingestStreamMaxlen);
+  const appender = createIngestAppender({
+    redis: deps.redis,
+    keys: deps.keys,
+    maxlen: settings.ingestStreamMaxlen,
+    timeoutMs: appendTimeoutMs,
+  });
   const counters = createLiveCounters({
     redis: deps.redis,
     keys: deps.keys,
@@ -92,31 +99,14 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
   });
   let lastAppendError = '';
 
-  const appendWithin = async (delivery: Delivery, duplicate: boolean): Promise<boolean[]> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        append(
-          delivery.items.map((item) => item.envelope),
-          { duplicate },
-        ),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new AppendTimeout(`no answer within ${appendTimeoutMs} ms`)),
-            appendTimeoutMs,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-
   /** Appends, counts and answers an accepted delivery; 503 when the append cannot be confirmed. */
   const accept = async (provider: Provider, delivery: Delivery, res: ServerResponse, duplicate: boolean) => {
     let appended: boolean[];
     try {
-      appended = await appendWithin(delivery, duplicate);
+      appended = await appender.append(
+        delivery.items.map((item) => item.envelope),
+        { duplicate },
+      );
       lastAppendError = '';
     } catch (err) {
       const message = (err as Error).message;
@@ -134,7 +124,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     if (duplicates) metrics.webhookDuplicates.inc({ provider }, duplicates);
     counters.add(provider, delivery.items.length, now());
     if (provider === 'strava') {
-      sendJson(res, 200, duplicates ? { status: 'accepted', duplicate: true } : { status: 'accepted' });
+      sendJsonText(res, 200, duplicates ? STRAVA_DUPLICATE : STRAVA_ACCEPTED);
     } else {
       sendJson(res, 200, { accepted: appended.length - duplicates, duplicates });
     }
@@ -156,7 +146,9 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       throw new HttpProblem('method-not-allowed', `${path} accepts ${allowed(provider)}`);
     }
     // Spike Lab first: an outage answers before the body is read, as a provider meeting a down service would see.
-    const duplicate = await applyIngestChaos(deps.chaos, provider);
+    // Without an active fault this is a plain false, and nothing waits.
+    const chaos = applyIngestChaos(deps.chaos, provider);
+    const duplicate = chaos === false ? false : await chaos;
     // Only Apple Health deliveries are signed; the secret is looked up for them alone.
     const appleSecret = provider === 'apple_health' ? settings.appleHealthSecret : undefined;
     if (provider === 'apple_health' && appleSecret === undefined) {
@@ -256,10 +248,9 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       metrics.httpRequests.inc({ method, route: 'unmatched', code: '404' });
       return true;
     }
-    serve(provider, path, q < 0 ? '' : url.slice(q + 1), req, res)
-      .catch((err: unknown) => answerProblem(err, res, path, provider))
-      .then((status) => {
-        if (status === undefined) return;
+    const done = (status: number | undefined) => {
+      if (status === undefined) return;
+      try {
         const seconds = (performance.now() - started) / 1000;
         const code = String(status);
         metrics.webhookRequests.inc({ provider, code });
@@ -267,12 +258,30 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
         metrics.httpRequests.inc({ method, route: path, code });
         metrics.httpDuration.observe({ method, route: path }, seconds);
         if (logger.isLevelEnabled('debug')) logger.debug({ provider, status, ms: seconds * 1000 }, 'webhook');
-      })
-      .catch((err: unknown) => logger.error({ err }, 'webhook bookkeeping failed'));
+      } catch (err) {
+        logger.error({ err }, 'webhook bookkeeping failed');
+      }
+    };
+    const fail = (err: unknown) => {
+      let status: number;
+      try {
+        status = answerProblem(err, res, path, provider);
+      } catch (answerErr) {
+        logger.error({ err: answerErr }, 'webhook answer failed');
+        res.destroy();
+        return;
+      }
+      done(status);
+    };
+    // One promise per request: no chain of catch/then/catch behind it.
+    serve(provider, path, q < 0 ? '' : url.slice(q + 1), req, res).then(done, fail);
     return true;
   }) as WebhookHandler;
 
   Object.defineProperty(handler, 'counters', { value: counters });
-  handler.close = () => counters.close();
+  handler.close = () => {
+    appender.close();
+    return counters.close();
+  };
   return handler;
 }

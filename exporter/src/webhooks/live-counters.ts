@@ -101,14 +101,21 @@ export function createLiveCounters(opts: {
     return inFlight;
   };
 
+  const keysOf = { seconds: NaN, minute: '', bucket: '' };
   const timer = setInterval(() => void flush(), opts.flushMs);
   timer.unref();
 
   return {
     add(provider, n, atMs) {
       const seconds = Math.floor(atMs / 1000);
-      bump(keys.webhookMinute(Math.floor(seconds / 60)), MINUTE_TTL_SECONDS, provider, n);
-      bump(keys.webhookBucket(Math.floor(seconds / BUCKET_SECONDS)), BUCKET_TTL_SECONDS, provider, n);
+      // Thousands of calls share one second: build its two key names once.
+      if (seconds !== keysOf.seconds) {
+        keysOf.seconds = seconds;
+        keysOf.minute = keys.webhookMinute(Math.floor(seconds / 60));
+        keysOf.bucket = keys.webhookBucket(Math.floor(seconds / BUCKET_SECONDS));
+      }
+      bump(keysOf.minute, MINUTE_TTL_SECONDS, provider, n);
+      bump(keysOf.bucket, BUCKET_TTL_SECONDS, provider, n);
     },
     get pending() {
       return pending.size;

@@ -8,13 +8,7 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+  sendJsonText(res, status, JSON.stringify(body), headers);
 }
 
 /** The same problem+json body the express routes send (problem.ts), for the lean path. */
@@ -29,6 +23,21 @@ export function sendProblem(
   res.writeHead(PROBLEM_TYPES[type].status, {
     ...opts.headers,
     'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Answers with JSON already rendered (the constant answers of the hot path are rendered once). */
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);

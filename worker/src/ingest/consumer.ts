@@ -19,12 +19,11 @@ export interface IngestConsumerOptions {
   redis: Redis;
   keys: RedisKeys;
   batchSize: number;
-  concurrency: number;
   /** Pending entries idle this long are claimed: their consumer died, or their retry is due. */
   claimIdleMs: number;
   maxDeliveries: number;
-  /** Provider side of one entry (account lookups, provider calls); run `concurrency` at a time. */
-  prepare: (envelope: IngestEnvelope) => Promise<Prepared>;
+  /** Provider side of a batch (account lookups, provider calls): per entry, what to apply or why it is not ready. */
+  prepare: (envelopes: readonly IngestEnvelope[]) => Promise<(Prepared | Error)[]>;
   /** Writes a whole batch of prepared entries in one transaction; throws when the transaction itself fails. */
   apply: (batch: Prepared[]) => Promise<Applied[]>;
   logger: Logger;
@@ -95,9 +94,14 @@ export class IngestConsumer {
     const { opts } = this;
     const blockMs = Math.max(50, Math.min(1_000, Math.floor(opts.claimIdleMs / 2)));
     let nextClaim = 0;
+    // Created once, and again after any error (a Redis that lost its data answers NOGROUP): not per batch.
+    let needGroup = true;
     while (!this.#stopping) {
       try {
-        await this.ensureGroup();
+        if (needGroup) {
+          await this.ensureGroup();
+          needGroup = false;
+        }
         if (Date.now() >= nextClaim) {
           await this.#claimStale();
           nextClaim = Date.now() + blockMs;
@@ -118,6 +122,7 @@ export class IngestConsumer {
         if (entries.length) await this.#handleAll(entries);
       } catch (err) {
         if (this.#stopping) break;
+        needGroup = true;
         opts.logger.warn({ err: (err as Error).message }, 'ingest loop error; retrying in 1 s');
         await new Promise((r) => setTimeout(r, 1_000));
       }
@@ -151,10 +156,34 @@ export class IngestConsumer {
   }
 
   /**
-   * One read batch: parse, skip entries whose retry is not due, prepare them `concurrency` at a time (provider
-   * calls), apply all in one transaction, then acknowledge the applied ones in one round trip.
+   * One read batch, its entries kept from looking idle meanwhile: a batch slowed by provider calls can take
+   * longer than claimIdleMs, and another consumer would then take its entries over and apply them twice.
+   * `XCLAIM … 0 … JUSTID` by their owner resets their idle time without counting a delivery; when this consumer
+   * dies the heartbeat stops with it, and its entries are taken over as before.
    */
   async #handleAll(entries: Entry[]): Promise<void> {
+    const { opts } = this;
+    const ids = entries.map(([id]) => id);
+    const heartbeat = setInterval(
+      () => {
+        opts.redis
+          .xclaim(opts.keys.ingestStream, INGEST_GROUP, this.name, 0, ...ids, 'JUSTID')
+          .catch(() => undefined);
+      },
+      Math.max(20, Math.floor(opts.claimIdleMs / 3)),
+    );
+    try {
+      await this.#handleBatch(entries);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * Parse, skip entries whose retry is not due, prepare them (lookups, provider calls), apply all in one
+   * transaction, then acknowledge the applied ones in one round trip.
+   */
+  async #handleBatch(entries: Entry[]): Promise<void> {
     const { opts } = this;
     const states = await opts.redis.hmget(opts.keys.ingestRetry, ...entries.map(([id]) => id));
     const work: Work[] = [];
@@ -172,15 +201,12 @@ export class IngestConsumer {
     }
     if (!work.length) return;
 
-    const prepared: (Prepared | Error)[] = new Array(work.length);
-    let next = 0;
-    const lane = async () => {
-      while (next < work.length) {
-        const i = next++;
-        prepared[i] = await opts.prepare(work[i]!.envelope).catch((err: unknown) => err as Error);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency, work.length) }, lane));
+    let prepared: (Prepared | Error)[];
+    try {
+      prepared = await opts.prepare(work.map((w) => w.envelope));
+    } catch (err) {
+      prepared = work.map(() => err as Error);
+    }
 
     const ready = work.flatMap((w, i) =>
       prepared[i] instanceof Error ? [] : [{ w, p: prepared[i] as Prepared }],

@@ -1,10 +1,9 @@
 import {
-  ActivityDeltas,
+  applyActivityBatch,
   garminActivitySchema,
   inTransaction,
-  writeActivity,
-  writeDeletion,
   type ActivityInput,
+  type ActivityWrite,
   type Provider,
   type WriteResult,
   type GarminPing,
@@ -16,7 +15,14 @@ import {
 import { z } from 'zod';
 import { ProviderError, fetchJson } from '../providers/errors.js';
 import type { StravaClient } from '../providers/strava-client.js';
-import { deauthorize, findAccount, saveTokens, userExists, type LinkedAccount } from './accounts.js';
+import {
+  deauthorize,
+  preloadLookups,
+  queryLookups,
+  saveTokens,
+  type AccountLookups,
+  type LinkedAccount,
+} from './accounts.js';
 import { fromApple, fromGarmin, fromStrava } from './normalise.js';
 
 /** What became of one ingest entry; the label values of ops_ingest_jobs_total. */
@@ -38,7 +44,11 @@ export interface ProcessDeps {
   pool: Pool;
   strava: StravaClient;
   providerTimeoutMs: number;
+  /** Account and user lookups (default: one query each; prepareBatch reads a whole batch's at once). */
+  lookups?: AccountLookups;
 }
+
+const lookupsOf = (deps: ProcessDeps) => deps.lookups ?? queryLookups(deps.pool);
 
 /** Refresh a minute early so a token never expires between the check and the call. */
 const TOKEN_MARGIN_MS = 60_000;
@@ -66,11 +76,6 @@ async function fetchStravaActivity(deps: ProcessDeps, account: LinkedAccount, id
   }
 }
 
-/** A change to apply to the activities table, decided before any transaction opens. */
-export type ActivityWrite =
-  | { kind: 'upsert'; input: ActivityInput }
-  | { kind: 'delete'; provider: Provider; externalId: string; at: Date; ownerUserId?: string };
-
 /** An entry after its provider calls: either settled already (skipped, ignored, …) or writes to apply. */
 export type Prepared = { outcome: IngestOutcome } | { writes: ActivityWrite[] };
 
@@ -88,7 +93,7 @@ async function prepareStrava(deps: ProcessDeps, e: StravaEvent): Promise<Prepare
     }
     return { outcome: 'ignored' };
   }
-  const account = await findAccount(deps.pool, 'strava', String(e.owner_id));
+  const account = await lookupsOf(deps).account('strava', String(e.owner_id));
   if (e.aspect_type === 'delete') {
     const write: ActivityWrite = {
       kind: 'delete',
@@ -117,7 +122,7 @@ const callbackSchema = z.union([
 ]);
 
 async function prepareGarminPing(deps: ProcessDeps, ping: GarminPing, receivedAt: Date): Promise<Prepared> {
-  const account = await findAccount(deps.pool, 'garmin', ping.userId);
+  const account = await lookupsOf(deps).account('garmin', ping.userId);
   if (!account) return { outcome: 'skipped' };
   const body = await fetchJson(
     ping.callbackURL,
@@ -147,12 +152,12 @@ export async function prepareEnvelope(deps: ProcessDeps, env: IngestEnvelope): P
     case 'garmin_ping':
       return prepareGarminPing(deps, env.body, receivedAt);
     case 'garmin_activity': {
-      const account = await findAccount(deps.pool, 'garmin', env.body.userId);
+      const account = await lookupsOf(deps).account('garmin', env.body.userId);
       return account ? upsert(fromGarmin(env.body, account.userId, receivedAt)) : { outcome: 'skipped' };
     }
     case 'apple_workout': {
       const { id, userId, deleted } = env.body;
-      if (!(await userExists(deps.pool, userId))) return { outcome: 'skipped' };
+      if (!(await lookupsOf(deps).userExists(userId))) return { outcome: 'skipped' };
       if (deleted)
         return {
           writes: [
@@ -164,63 +169,77 @@ export async function prepareEnvelope(deps: ProcessDeps, env: IngestEnvelope): P
   }
 }
 
-const keyOf = (w: ActivityWrite) =>
-  w.kind === 'upsert' ? `${w.input.provider}:${w.input.externalId}` : `${w.provider}:${w.externalId}`;
+/** Runs `fn` over `items`, at most `concurrency` at a time; each result is its value or the error it threw. */
+export async function settleEach<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<R>,
+): Promise<(R | Error)[]> {
+  const out: (R | Error)[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!).catch((err: unknown) =>
+        err instanceof Error ? err : new Error(String(err)),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+  return out;
+}
+
+/** Whose account or user record each envelope's prepare step will look up. */
+function lookupsWanted(envelopes: readonly IngestEnvelope[]) {
+  const accounts: [Provider, string][] = [];
+  const users: string[] = [];
+  for (const env of envelopes) {
+    if (env.kind === 'strava_event') {
+      if (env.body.object_type === 'activity') accounts.push(['strava', String(env.body.owner_id)]);
+    } else if (env.kind === 'apple_workout') users.push(env.body.userId);
+    else accounts.push(['garmin', env.body.userId]);
+  }
+  return { accounts, users };
+}
+
+/**
+ * The provider side of a read batch: the accounts and users of every entry in two queries, then each entry's
+ * provider calls `concurrency` at a time. Per entry: what to apply, or the error that kept it from being ready.
+ */
+export async function prepareBatch(
+  deps: ProcessDeps,
+  envelopes: readonly IngestEnvelope[],
+  concurrency: number,
+): Promise<(Prepared | Error)[]> {
+  let lookups: AccountLookups;
+  try {
+    lookups = await preloadLookups(deps.pool, lookupsWanted(envelopes));
+  } catch (err) {
+    return envelopes.map(() => err as Error);
+  }
+  return settleEach(envelopes, concurrency, (env) => prepareEnvelope({ ...deps, lookups }, env));
+}
 
 function combined(results: WriteResult[]): IngestOutcome {
   return results.some((r) => r.outcome === 'created') ? 'created' : (results[0]?.outcome ?? 'ignored');
 }
 
 /**
- * Applies a batch of prepared entries in ONE transaction: each entry behind its own savepoint (a failing entry
- * fails alone), the aggregates (challenge total, rollup, users) written once at the end. One commit and one hold
- * of the global_stats row per batch instead of per event: that row lock, not the work, capped ingestion at about
- * 570 writes/s. Entries are applied in activity-key order (stable), so concurrent batches take activity locks in
- * one order and cannot deadlock; events of one activity keep their stream order.
+ * Applies a batch of prepared entries in ONE transaction (core's applyActivityBatch: one bulk upsert for the
+ * plain creates and updates, a savepoint per entry for the rest, the aggregates once at the end). One commit and
+ * one hold of the global_stats row per batch instead of per event: that row lock, not the work, capped ingestion
+ * at about 570 writes/s; five round trips per event then capped it at a few hundred on a busy machine.
  */
 export async function applyPrepared(pool: Pool, batch: readonly Prepared[]): Promise<Applied[]> {
-  const applied: Applied[] = batch.map((p) =>
-    'outcome' in p ? { outcome: p.outcome } : { outcome: 'ignored' },
-  );
-  const order = batch
-    .map((p, i) => ({
-      i,
-      writes: 'writes' in p ? [...p.writes].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1)) : [],
-    }))
-    .filter((e) => e.writes.length > 0)
-    .sort((a, b) =>
-      keyOf(a.writes[0]!) < keyOf(b.writes[0]!)
-        ? -1
-        : keyOf(a.writes[0]!) > keyOf(b.writes[0]!)
-          ? 1
-          : a.i - b.i,
-    );
-  if (!order.length) return applied;
-  await inTransaction(pool, async (client) => {
-    const total = new ActivityDeltas();
-    for (const { i, writes } of order) {
-      const deltas = new ActivityDeltas();
-      await client.query('SAVEPOINT entry');
-      try {
-        const results: WriteResult[] = [];
-        for (const w of writes) {
-          results.push(
-            w.kind === 'upsert'
-              ? await writeActivity(client, w.input, deltas)
-              : await writeDeletion(client, w, deltas),
-          );
-        }
-        await client.query('RELEASE SAVEPOINT entry');
-        total.merge(deltas);
-        applied[i] = { outcome: combined(results) };
-      } catch (err) {
-        await client.query('ROLLBACK TO SAVEPOINT entry');
-        applied[i] = { error: err as Error };
-      }
-    }
-    await total.apply(client);
+  const entries = batch.map((p) => ('writes' in p ? p.writes : []));
+  if (!entries.some((w) => w.length))
+    return batch.map((p) => ({ outcome: 'outcome' in p ? p.outcome : 'ignored' }));
+  const results = await inTransaction(pool, (client) => applyActivityBatch(client, entries));
+  return batch.map((p, i): Applied => {
+    if ('outcome' in p) return { outcome: p.outcome };
+    const r = results[i]!;
+    return 'error' in r ? { error: r.error } : { outcome: combined(r.results) };
   });
-  return applied;
 }
 
 /** Prepares and applies one entry on its own (tests and tools); throws what the batch would report. */

@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '@ops-cockpit/core/testing';
+
+/**
+ * The provisioned Grafana dashboard as the tests read it: its panels and query targets, the provisioned
+ * datasources, and Grafana's own variables and SQL macros expanded the way Grafana expands them before a query
+ * reaches Prometheus or Postgres.
+ */
+
+export const DASHBOARD_FILE = path.join(REPO_ROOT, 'dashboards', 'ops-cockpit.json');
+export const PLUGIN_PANEL = 'ops-cockpit-panel';
+
+export interface DatasourceRef {
+  type: string;
+  uid: string;
+}
+
+export interface Target {
+  refId: string;
+  datasource?: DatasourceRef;
+  // Prometheus
+  expr?: string;
+  instant?: boolean;
+  range?: boolean;
+  format?: string;
+  legendFormat?: string;
+  // Postgres
+  rawSql?: string;
+  rawQuery?: boolean;
+  editorMode?: string;
+}
+
+export interface FieldOverride {
+  matcher: { id: string; options: unknown };
+  properties: Array<{ id: string; value: unknown }>;
+}
+
+export interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  description?: string;
+  gridPos: { h: number; w: number; x: number; y: number };
+  datasource?: DatasourceRef;
+  targets?: Target[];
+  options?: Record<string, unknown>;
+  fieldConfig?: { defaults: Record<string, unknown>; overrides: FieldOverride[] };
+  transformations?: Array<{ id: string; options: Record<string, unknown> }>;
+  panels?: Panel[];
+  collapsed?: boolean;
+}
+
+export interface Dashboard {
+  uid: string;
+  title: string;
+  refresh: string;
+  panels: Panel[];
+}
+
+export function loadDashboard(file = DASHBOARD_FILE): Dashboard {
+  return JSON.parse(readFileSync(file, 'utf8')) as Dashboard;
+}
+
+/** Every panel, those inside collapsed rows included, rows themselves left out. */
+export function queryPanels(dashboard: Dashboard): Panel[] {
+  return dashboard.panels
+    .flatMap((panel) => [panel, ...(panel.panels ?? [])])
+    .filter((panel) => panel.type !== 'row');
+}
+
+export interface PanelTarget {
+  panel: Panel;
+  target: Target;
+  /** `"<panel title>" <refId>`, for messages. */
+  where: string;
+}
+
+export function targetsOf(dashboard: Dashboard): PanelTarget[] {
+  return queryPanels(dashboard).flatMap((panel) =>
+    (panel.targets ?? []).map((target) => ({ panel, target, where: `"${panel.title}" ${target.refId}` })),
+  );
+}
+
+export const promTargets = (dashboard: Dashboard) =>
+  targetsOf(dashboard).filter((t) => t.target.datasource?.type === 'prometheus');
+export const sqlTargets = (dashboard: Dashboard) =>
+  targetsOf(dashboard).filter((t) => t.target.datasource?.type === 'grafana-postgresql-datasource');
+
+export interface ProvisionedDatasource {
+  name: string;
+  type: string;
+  uid: string;
+}
+
+export function provisionedDatasources(): ProvisionedDatasource[] {
+  const file = path.join(REPO_ROOT, 'provisioning', 'datasources', 'datasources.yml');
+  return (parse(readFileSync(file, 'utf8')) as { datasources: ProvisionedDatasource[] }).datasources;
+}
+
+/**
+ * Grafana's interval variables in a PromQL expression, given the scrape interval in seconds. Grafana sets
+ * `$__rate_interval` to max(4 × scrape interval, `$__interval` + scrape interval); anything else that looks like
+ * a variable is refused, so a dashboard variable nobody defines cannot slip through.
+ */
+export function expandPromql(expr: string, scrapeSeconds: number, rangeSeconds: number): string {
+  const interval = scrapeSeconds;
+  const values: Record<string, string> = {
+    __rate_interval: `${Math.max(4 * scrapeSeconds, interval + scrapeSeconds)}s`,
+    __interval: `${interval}s`,
+    __range: `${rangeSeconds}s`,
+  };
+  return expr.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`unknown Grafana variable ${whole} in ${expr}`);
+    return value;
+  });
+}
+
+/**
+ * Grafana's Postgres macros for a time range, as Grafana writes them: `$__timeFilter(col)` becomes
+ * `col BETWEEN '<from>' AND '<to>'`, `$__timeFrom()` / `$__timeTo()` the quoted instants. Any other macro or
+ * variable is refused.
+ */
+export function expandSqlMacros(sql: string, from: Date, to: Date): string {
+  const quoted = (d: Date) => `'${d.toISOString()}'`;
+  return sql.replace(/\$(\w+)(?:\(([^)]*)\))?/g, (whole, name: string, arg: string | undefined) => {
+    if (name === '__timeFilter' && arg) return `${arg.trim()} BETWEEN ${quoted(from)} AND ${quoted(to)}`;
+    if (name === '__timeFrom' && arg === '') return quoted(from);
+    if (name === '__timeTo' && arg === '') return quoted(to);
+    throw new Error(`unsupported Grafana macro or variable ${whole}`);
+  });
+}
+
+/** The fields a table panel's `organize` transformation orders (every column its query should return). */
+export function organizedFields(panel: Panel): string[] {
+  const organize = panel.transformations?.find((t) => t.id === 'organize');
+  return Object.keys((organize?.options.indexByName as Record<string, number> | undefined) ?? {});
+}
+
+/** Field names the panel's overrides and transformations refer to by name. */
+export function referencedFields(panel: Panel): string[] {
+  const byName = (panel.fieldConfig?.overrides ?? [])
+    .filter((o) => o.matcher.id === 'byName')
+    .map((o) => String(o.matcher.options));
+  const organize = panel.transformations?.find((t) => t.id === 'organize')?.options ?? {};
+  const keys = ['indexByName', 'renameByName', 'excludeByName'].flatMap((k) =>
+    Object.keys((organize[k] as Record<string, unknown> | undefined) ?? {}),
+  );
+  return [...new Set([...byName, ...keys])];
+}
+
+/** `{{label}}` names in a legend format. */
+export function legendLabels(legendFormat: string | undefined): string[] {
+  return [...(legendFormat ?? '').matchAll(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g)].map((m) => m[1]!);
+}
