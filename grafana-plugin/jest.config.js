@@ -10,4 +10,6 @@ module.exports = {
   ...base,
   // d3-color (pulled in by @grafana/data) ships `.mjs`: compile it with the same @swc/jest entry.
   transform: { ...base.transform, '^.+\\.mjs$': swcJest },
+  // Rendering @grafana/ui pages in jsdom takes seconds on a loaded 2-core machine; 5 s is too tight.
+  testTimeout: 30000,
 };

@@ -446,7 +446,7 @@ describe('Postgres targets', () => {
 
   it('list the quiet users the quiet-list endpoint lists, with the last nudge', async () => {
     const { rows } = await runSql(targetTitled('Quiet list'));
-    const page = await listQuietUsers(db.pool, { days: 10, limit: 100 });
+    const page = await listQuietUsers(db.pool, { days: 10, limit: 100, cooldownHours: 24 });
     expect(rows.map((r) => r.user_id)).toEqual(page.users.map((u) => u.id));
     expect(rows.find((r) => r.user_id === quietUserId)).toMatchObject({
       name: 'Quinn Quiet',

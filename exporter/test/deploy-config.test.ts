@@ -252,6 +252,35 @@ describe('Grafana provisioning', () => {
     ]);
   });
 
+  it('enables the Ops Cockpit app with the exporter URL and operator token from the environment', () => {
+    const apps = list(record(readYaml('provisioning/plugins/apps.yaml'), 'apps.yaml').apps, 'apps').map((a) =>
+      record(a, 'app'),
+    );
+    expect(apps.map((a) => [a.type, a.disabled])).toEqual([['ops-cockpit-app', false]]);
+    const app = apps[0]!;
+    expect(record(app.jsonData, 'jsonData')).toEqual({ exporterUrl: '${OPS_EXPORTER_URL}' });
+    expect(record(app.secureJsonData, 'secureJsonData')).toEqual({
+      operatorToken: '${OPS_GRAFANA_OPERATOR_TOKEN}',
+    });
+
+    // docker-compose gives Grafana both variables, and the exporter the same token as an operator's.
+    const services = composeServices();
+    const env = (name: string) => record(services[name]!.environment, `${name} environment`);
+    const grafana = env('grafana');
+    expect(grafana.OPS_EXPORTER_URL).toBe('http://exporter:8080');
+    const token = String(grafana.OPS_GRAFANA_OPERATOR_TOKEN);
+    expect(token).toMatch(/^\$\{OPS_GRAFANA_OPERATOR_TOKEN:-.{16,}\}$/);
+    expect(String(env('exporter').OPS_OPERATOR_TOKENS)).toBe(`grafana:${token}`);
+    expect(grafana.GF_DATAPROXY_SEND_USER_HEADER).toBe('true');
+    expect(String(grafana.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).split(',')).toEqual([
+      'ops-cockpit-app',
+      'ops-cockpit-panel',
+    ]);
+    const volumes = list(services.grafana!.volumes, 'grafana volumes');
+    expect(volumes).toContain('./grafana-plugin/dist:/var/lib/grafana/plugins/ops-cockpit-app:ro');
+    expect(volumes).toContain('./provisioning:/etc/grafana/provisioning:ro');
+  });
+
   it('has Grafana load the provisioning, the Ops Cockpit dashboard (also as home) and the panel plugin', () => {
     const grafana = composeServices().grafana;
     if (grafana === undefined) throw new Error('no grafana service');

@@ -130,6 +130,27 @@ describe('GET /api/ops/quiet-users', () => {
     expect(seen).toEqual(rows.map((r) => r.id));
   });
 
+  it('shows until when each user is cooling down, from the rows the nudge endpoint checks', async () => {
+    const fresh = await user('Fresh', 12);
+    const queued = await user('Queued', 13);
+    const sent = await user('SentLongAgo', 14);
+    expect((await nudge({ userId: queued })).status).toBe(202);
+    await db.pool.query(`UPDATE users SET last_nudge_at = now() - interval '25 hours' WHERE id = $1`, [sent]);
+    const byId = new Map<string, Json>((await quiet()).body.users.map((u: Json) => [u.id, u]));
+    expect(byId.get(fresh).cooldownUntil).toBeNull();
+    expect(byId.get(sent).cooldownUntil).toBeNull();
+    const until = Date.parse(byId.get(queued).cooldownUntil);
+    expect(until).toBeGreaterThan(Date.now() + 23.9 * 3600_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 24 * 3600_000);
+    // The refusal agrees with what the list showed.
+    const refused = await nudge({ userId: queued });
+    expect(refused.status).toBe(409);
+    expect(Math.abs(Date.now() + refused.body.retryAfterSeconds * 1000 - until)).toBeLessThan(5_000);
+    await db.pool.query(`UPDATE users SET last_nudge_at = now() - interval '1 hour' WHERE id = $1`, [sent]);
+    const later = (await quiet()).body.users.find((u: Json) => u.id === sent);
+    expect(Date.parse(later.cooldownUntil)).toBeGreaterThan(Date.now() + 22.9 * 3600_000);
+  });
+
   it('refuses bad parameters naming them', async () => {
     for (const [query, field] of [
       ['?days=0', 'days'],

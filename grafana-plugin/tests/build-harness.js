@@ -9,7 +9,11 @@ const pluginRoot = path.resolve(__dirname, '..');
 async function buildHarness() {
   await build({
     absWorkingDir: pluginRoot,
-    entryPoints: { harness: 'tests/harness/entry.tsx', amd: 'tests/harness/amd-entry.tsx' },
+    entryPoints: {
+      harness: 'tests/harness/entry.tsx',
+      amd: 'tests/harness/amd-entry.tsx',
+      app: 'tests/harness/app-entry.tsx',
+    },
     outdir: path.join(pluginRoot, '.harness'),
     bundle: true,
     format: 'iife',

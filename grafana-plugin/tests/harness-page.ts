@@ -14,8 +14,15 @@ export const ROOTS = {
   fonts: process.env.INTER_FONT_DIR ?? '/usr/share/fonts/opentype/inter',
 };
 
-/** Baselines double as the plugin's catalogue screenshots and the README's images. */
+/** Where the nested panel plugin lives in the app's sources, and in the built dist/. */
+export const PANEL_DIR = path.join('panels', 'ops-cockpit');
+
+/** Baselines double as the plugins' catalogue screenshots and the README's images: the panel's, the app's. */
 export const BASELINES = baselineSettings(
+  path.join(pluginRoot, 'src', PANEL_DIR, 'img', 'screenshots'),
+  path.join(pluginRoot, '.test-results', 'screenshots'),
+);
+export const APP_BASELINES = baselineSettings(
   path.join(pluginRoot, 'src', 'img', 'screenshots'),
   path.join(pluginRoot, '.test-results', 'screenshots'),
 );

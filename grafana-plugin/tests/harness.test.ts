@@ -1,6 +1,6 @@
 import { Page } from 'playwright-core';
 
-import { sampleWeek } from '../src/testing/week';
+import { sampleWeek } from '../src/panels/ops-cockpit/testing/week';
 import { BASELINES, Harness, Theme } from './harness-page';
 import { checkBaseline } from './screenshots';
 

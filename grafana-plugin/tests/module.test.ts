@@ -1,5 +1,5 @@
-// The built artifact: dist/module.js loaded through an AMD define() that supplies Grafana's shared packages,
-// as Grafana's plugin loader does. Proves the bundle exports a working PanelPlugin, not just that it compiles.
+// The built artifact: the panel's module.js, nested in the app's dist/ (dist/panels/ops-cockpit/), loaded through
+// an AMD define() that supplies Grafana's shared packages, as Grafana's plugin loader does. Proves the bundle exports a working PanelPlugin, not just that it compiles.
 import { BASELINES, Harness } from './harness-page';
 import { checkBaseline } from './screenshots';
 

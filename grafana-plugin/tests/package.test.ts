@@ -6,7 +6,11 @@ import { checkPluginPackage } from './package-check';
 import { pluginRoot } from './harness-page';
 
 const version = JSON.parse(readFileSync(path.join(pluginRoot, 'package.json'), 'utf8')).version;
-const expectations = { version, forbiddenInModule: ['progress-near-finish', 'exporter:8080'] };
+// Test-only code (harness scenarios, the pages' in-memory client) and deployment values never ship.
+const expectations = {
+  version,
+  forbiddenInModule: ['progress-near-finish', 'exporter:8080', 'FakeOpsClient', 'grafana-operator-token'],
+};
 const dist = path.join(pluginRoot, 'dist');
 
 let tmp: string;
@@ -22,11 +26,14 @@ function packageAs(name: string): string {
   return dir;
 }
 
-test('the built dist/, in a folder named by the plugin id, passes every check', () => {
-  expect(checkPluginPackage(packageAs('ops-cockpit-panel'), expectations)).toEqual([]);
+test('the built dist/, in a folder named by the app id, passes every check, the nested panel too', () => {
+  expect(checkPluginPackage(packageAs('ops-cockpit-app'), expectations)).toEqual([]);
+  // One package installs both: the app at its root, the panel in its own folder with its own module.
+  const nested = JSON.parse(readFileSync(path.join(dist, 'panels', 'ops-cockpit', 'plugin.json'), 'utf8'));
+  expect([nested.type, nested.id]).toEqual(['panel', 'ops-cockpit-panel']);
 });
 
-test('the check fails a broken package: wrong folder, missing logo, placeholder, stray file', () => {
+test('the check fails a broken package: wrong folder, missing logo, placeholder, stray file, no panel module', () => {
   const dir = packageAs('ops-cockpit');
   unlinkSync(path.join(dir, 'img', 'logo.svg'));
   const json = path.join(dir, 'plugin.json');
@@ -35,12 +42,16 @@ test('the check fails a broken package: wrong folder, missing logo, placeholder,
     readFileSync(json, 'utf8').replace(`"version": "${version}"`, '"version": "%VERSION%"'),
   );
   writeFileSync(path.join(dir, 'scenarios.json'), '{}');
+  unlinkSync(path.join(dir, 'panels', 'ops-cockpit', 'module.js'));
+  writeFileSync(path.join(dir, 'panels', 'ops-cockpit', 'frames.ts'), '');
   expect(checkPluginPackage(dir, expectations)).toEqual([
-    'folder ops-cockpit is not named by the plugin id ops-cockpit-panel',
     `info.version %VERSION% is not package.json's ${version}`,
     'plugin.json still has a %PLACEHOLDER%',
     'logo small img/logo.svg missing',
     'logo large img/logo.svg missing',
+    'folder ops-cockpit is not named by the plugin id ops-cockpit-app',
+    'panels/ops-cockpit: module.js missing',
+    'unexpected file panels/ops-cockpit/frames.ts',
     'unexpected file scenarios.json',
   ]);
 });

@@ -3,7 +3,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-const TYPES: Record<string, string> = {
+export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -28,12 +28,14 @@ export interface HarnessRoots {
   fonts: string;
 }
 
+/** `rel` under `root`, or undefined when it would leave it. */
+export function inside(root: string, rel: string): string | undefined {
+  const file = path.resolve(root, rel);
+  return file.startsWith(path.resolve(root) + path.sep) ? file : undefined;
+}
+
 /** The file a URL path maps to, or undefined; never a path outside its root. */
 export function resolvePath(roots: HarnessRoots, urlPath: string): string | undefined {
-  const inside = (root: string, rel: string) => {
-    const file = path.resolve(root, rel);
-    return file.startsWith(path.resolve(root) + path.sep) ? file : undefined;
-  };
   const font = /^\/public\/fonts\/inter\/([A-Za-z-]+)\.woff2$/.exec(urlPath);
   if (font) {
     return inside(roots.fonts, `${font[1]}.otf`);
@@ -58,7 +60,7 @@ export async function startHarnessServer(roots: HarnessRoots): Promise<HarnessSe
         throw new Error('outside the roots');
       }
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      res.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream' });
       res.end(body);
     } catch {
       missing.push(urlPath);

@@ -64,7 +64,7 @@ describe('simulator process', () => {
           APPLE_HEALTH_WEBHOOK_SECRET: 'apple-health-demo-secret-0123456789',
         });
         try {
-          await proc.waitForLog('traffic started', 30_000);
+          await proc.waitForLog('traffic started', 50_000);
           const before = deliveries;
           await waitFor(() => deliveries >= before + 3, 'webhooks at the exporter');
           return proc;

@@ -1,7 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
-import { SMTPServer } from 'smtp-server';
 import {
   closeRedis,
   createRedis,
@@ -14,7 +12,9 @@ import {
 import {
   createTestDatabase,
   createTestRedis,
+  mailBody,
   silentLogger,
+  startSmtpSink,
   waitFor,
   type TestDatabase,
   type TestRedis,
@@ -32,62 +32,6 @@ import { NotifyError, type Notifier } from '../src/nudges/notifier.js';
 import { SendGridNotifier } from '../src/nudges/sendgrid.js';
 import { SmtpNotifier } from '../src/nudges/smtp.js';
 import { TwilioNotifier } from '../src/nudges/twilio.js';
-
-interface Received {
-  from: string;
-  to: string[];
-  data: string;
-}
-
-/** A real SMTP server on loopback; `rejectFirst` answers the first N RCPT TO with 451 (try again later). */
-async function startSmtp(opts: { rejectFirst?: number } = {}) {
-  const received: Received[] = [];
-  let rejections = opts.rejectFirst ?? 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (address.address.endsWith('@bounce.test')) {
-        return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
-      }
-      if (rejections > 0) {
-        rejections -= 1;
-        return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
-      }
-      callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          data: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return {
-    url: new Secret(`smtp://127.0.0.1:${port}`),
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** The text part of a received message, quoted-printable soft breaks undone. */
-function bodyOf(data: string): string {
-  return data
-    .split(/\r?\n\r?\n/)
-    .slice(1)
-    .join('\n\n')
-    .replace(/=\r?\n/g, '')
-    .replace(/\r\n/g, '\n');
-}
 
 let db: TestDatabase;
 let sim: RunningSimulator;
@@ -139,7 +83,7 @@ async function state(nudgeId: string) {
 
 describe('notifiers', () => {
   it('SMTP: a real server receives the e-mail with the recipient and text', async () => {
-    const smtp = await startSmtp();
+    const smtp = await startSmtpSink();
     const notifier = new SmtpNotifier({ url: smtp.url, from: 'ops@example.test', timeoutMs: 5_000 });
     try {
       await notifier.send({ to: 'ada@example.test', subject: 'Hello', text: 'It has been 12 days.' });
@@ -147,7 +91,7 @@ describe('notifiers', () => {
       expect(smtp.received[0]!.to).toEqual(['ada@example.test']);
       expect(smtp.received[0]!.from).toBe('ops@example.test');
       expect(smtp.received[0]!.data).toMatch(/^Subject: Hello$/m);
-      expect(bodyOf(smtp.received[0]!.data)).toContain('It has been 12 days.');
+      expect(mailBody(smtp.received[0]!.data)).toContain('It has been 12 days.');
     } finally {
       notifier.close();
       await smtp.close();
@@ -155,7 +99,7 @@ describe('notifiers', () => {
   });
 
   it('SMTP: 4xx is transient, 5xx permanent, no server transient', async () => {
-    const smtp = await startSmtp({ rejectFirst: 1 });
+    const smtp = await startSmtpSink({ rejectFirst: 1 });
     const notifier = new SmtpNotifier({ url: smtp.url, from: 'ops@example.test', timeoutMs: 5_000 });
     const down = new SmtpNotifier({
       url: new Secret('smtp://127.0.0.1:1'),
@@ -285,7 +229,7 @@ describe('nudge jobs through BullMQ', () => {
   }
 
   it('a transient SMTP refusal (451) then success sends exactly one e-mail, with the templated text', async () => {
-    const smtp = await startSmtp({ rejectFirst: 1 });
+    const smtp = await startSmtpSink({ rejectFirst: 1 });
     const email = new SmtpNotifier({ url: smtp.url, from: 'ops@example.test', timeoutMs: 5_000 });
     try {
       start({ email, sms: email });
@@ -302,7 +246,7 @@ describe('nudge jobs through BullMQ', () => {
       });
       expect(smtp.received).toHaveLength(1);
       expect(smtp.received[0]!.to).toEqual(['ada@example.test']);
-      const body = bodyOf(smtp.received[0]!.data);
+      const body = mailBody(smtp.received[0]!.data);
       expect(body).toContain('Hi Ada,');
       expect(body).toContain(
         'It has been 12 days since your last activity. Your crew Harbour Runners misses',
@@ -343,7 +287,7 @@ describe('nudge jobs through BullMQ', () => {
   });
 
   it('a permanent failure is recorded with its reason and not retried', async () => {
-    const smtp = await startSmtp();
+    const smtp = await startSmtpSink();
     const email = new SmtpNotifier({ url: smtp.url, from: 'ops@example.test', timeoutMs: 5_000 });
     try {
       start({ email, sms: email });

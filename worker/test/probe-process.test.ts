@@ -36,7 +36,7 @@ it('two worker processes probe each configured provider once per interval', asyn
     REDIS_PREFIX: redis.prefix,
     WORKER_METRICS_PORT: String(port),
     PROBE_INTERVAL_SECONDS: '1',
-    PROBE_TIMEOUT_MS: '500',
+    PROBE_TIMEOUT_MS: '900',
     STRAVA_API_URL: sim.url,
     STRAVA_PROBE_TOKEN: token,
     // Nothing listens there: every Garmin probe is a connect failure.
@@ -79,7 +79,8 @@ it('two worker processes probe each configured provider once per interval', asyn
       // With both running: about one per second (a starved second may slip one), never two in one interval.
       expect(row.n).toBeGreaterThanOrEqual(Math.floor(elapsed) - 2);
       expect(row.n).toBeLessThanOrEqual(Math.ceil(elapsed) + 1);
-      expect(row.gap).toBeGreaterThan(500);
+      // Two workers running one slot would be ms apart; a late job followed by an on-time one, some 100s of ms.
+      expect(row.gap).toBeGreaterThan(200);
     }
   } finally {
     await client.end();

@@ -14,6 +14,8 @@ export interface QuietUser {
   daysInactive: number;
   lastActivityAt: string | null;
   lastNudgeAt: string | null;
+  /** Until when a nudge is refused (409), from the same rows the nudge endpoint checks; null: one may be sent now. */
+  cooldownUntil: string | null;
 }
 
 export interface QuietUsersPage {
@@ -29,6 +31,7 @@ interface Row {
   days_inactive: number;
   last_activity_at: Date | null;
   last_nudge_at: Date | null;
+  cooldown_until: Date | null;
   since_text: string;
 }
 
@@ -42,15 +45,20 @@ const SINCE = 'COALESCE(last_activity_at, created_at)';
  */
 export async function listQuietUsers(
   pool: Pool,
-  opts: { days: number; limit: number; after?: QuietUsersKeyset | undefined },
+  opts: { days: number; limit: number; cooldownHours: number; after?: QuietUsersKeyset | undefined },
 ): Promise<QuietUsersPage> {
-  const params: unknown[] = [opts.days, opts.limit + 1];
+  const params: unknown[] = [opts.days, opts.limit + 1, opts.cooldownHours];
   if (opts.after) params.push(opts.after.since, opts.after.id);
-  // Fixed text either way: the keyset's values travel as $3 and $4.
-  const resume = opts.after ? `AND (${SINCE}, id) > ($3::timestamptz, $4::uuid)` : '';
+  // Fixed text either way: the keyset's values travel as $4 and $5.
+  const resume = opts.after ? `AND (${SINCE}, id) > ($4::timestamptz, $5::uuid)` : '';
+  // The cooldown counts from the same times requestNudge checks: last_nudge_at and queued or sent nudges (one
+  // nudges_user_created_idx probe per listed user).
   const { rows } = await pool.query<Row>(
     `SELECT id, name, crew, last_activity_at, last_nudge_at, ${SINCE}::text AS since_text,
-            floor(EXTRACT(EPOCH FROM now() - ${SINCE}) / 86400)::int AS days_inactive
+            floor(EXTRACT(EPOCH FROM now() - ${SINCE}) / 86400)::int AS days_inactive,
+            NULLIF(GREATEST(now(), GREATEST(last_nudge_at,
+              (SELECT max(n.created_at) FROM nudges n WHERE n.user_id = users.id AND n.status IN ('queued', 'sent')))
+              + $3::float8 * interval '1 hour'), now()) AS cooldown_until
        FROM users
       WHERE ${SINCE} < now() - make_interval(days => $1::int) ${resume}
       ORDER BY ${SINCE}, id
@@ -69,6 +77,7 @@ export async function listQuietUsers(
       daysInactive: r.days_inactive,
       lastActivityAt: r.last_activity_at?.toISOString() ?? null,
       lastNudgeAt: r.last_nudge_at?.toISOString() ?? null,
+      cooldownUntil: r.cooldown_until?.toISOString() ?? null,
     })),
     next: more && last ? { since: last.since_text, id: last.id } : undefined,
   };

@@ -118,3 +118,4 @@ export async function waitFor<T>(
 export * from './process.js';
 export * from './redis-server.js';
 export * from './postgres-server.js';
+export * from './smtp.js';

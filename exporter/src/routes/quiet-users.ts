@@ -6,7 +6,7 @@ import type { NudgesDeps } from '../nudges/deps.js';
 import { intQuery } from '../query-params.js';
 
 /** `GET /api/ops/quiet-users`: users quiet for more than `days` days, most inactive first, keyset-paginated. */
-export function quietUsersRoutes(deps: Pick<NudgesDeps, 'pool'>): Router {
+export function quietUsersRoutes(deps: Pick<NudgesDeps, 'pool' | 'cooldownHours'>): Router {
   const router = Router();
   router.get('/api/ops/quiet-users', async (req, res) => {
     const days = intQuery(req, 'days', 10, 1, 3650);
@@ -21,7 +21,7 @@ export function quietUsersRoutes(deps: Pick<NudgesDeps, 'pool'>): Router {
         });
       }
     }
-    const page = await listQuietUsers(deps.pool, { days, limit, after });
+    const page = await listQuietUsers(deps.pool, { days, limit, after, cooldownHours: deps.cooldownHours });
     res.json({ users: page.users, nextCursor: page.next ? encodeCursor(page.next) : null });
   });
   return router;

@@ -140,6 +140,11 @@ export function createIngestAppender(opts: {
   const now = opts.now ?? Date.now;
   const sweepMs = opts.sweepMs ?? Math.min(100, Math.max(10, Math.floor(timeoutMs / 10)));
   redis.defineCommand(COMMAND, { lua: APPEND_SCRIPT });
+  // This appender already sends one call per turn. ioredis's auto-pipelining would wrap each call in a pipeline
+  // of one and hold it until the previous pipeline answered (one in flight at a time): at 2,000 deliveries/s
+  // arriving one per turn, a delivery would wait for its predecessor's round trip. Sent directly instead.
+  const ignored = redis.options.autoPipeliningIgnoredCommands ?? [];
+  if (!ignored.includes(COMMAND)) redis.options.autoPipeliningIgnoredCommands = [...ignored, COMMAND];
   const command = (redis as unknown as Record<string, AppendCommand>)[COMMAND]!.bind(redis);
 
   let queued: PendingAppend[] = [];

@@ -1,13 +1,9 @@
 // The AMD page's bundle: every package Grafana shares with plugins, whole (as Grafana's loader supplies them),
 // plus mount() to render whatever panel the built dist/module.js exports. Bundled into .harness/amd.js.
-import React from 'react';
 import * as ReactDOM from 'react-dom';
-import * as jsxRuntime from 'react/jsx-runtime';
-import * as emotionCss from '@emotion/css';
 import * as grafanaData from '@grafana/data';
-import * as grafanaRuntime from '@grafana/runtime';
-import * as grafanaUi from '@grafana/ui';
 
+import { externals } from './externals';
 import { mount } from './mount';
 
 // Grafana core fills the options-editor registry at start (its editors are not in any package); the option
@@ -31,16 +27,6 @@ const EDITOR_IDS = [
 grafanaData.standardEditorsRegistry.setInit(() =>
   EDITOR_IDS.map((id) => ({ id, name: id, editor: () => null })),
 );
-
-const externals: Record<string, unknown> = {
-  react: React,
-  'react-dom': ReactDOM,
-  'react/jsx-runtime': jsxRuntime,
-  '@emotion/css': emotionCss,
-  '@grafana/data': grafanaData,
-  '@grafana/runtime': grafanaRuntime,
-  '@grafana/ui': grafanaUi,
-};
 
 Object.assign(window, { cockpitHarness: { mount, externals, grafanaData, flushSync: ReactDOM.flushSync } });
 document.body.dataset.harness = 'ready';

@@ -3,8 +3,8 @@
 // cockpitHarness.show() instead, which re-renders without reloading the page.
 import { flushSync } from 'react-dom';
 
-import { CockpitPanel } from '../../src/components/CockpitPanel';
-import { SCENARIOS } from '../../src/testing/scenarios';
+import { CockpitPanel } from '../../src/panels/ops-cockpit/components/CockpitPanel';
+import { SCENARIOS } from '../../src/panels/ops-cockpit/testing/scenarios';
 import { mount } from './mount';
 
 function show(name: string, theme: 'light' | 'dark') {

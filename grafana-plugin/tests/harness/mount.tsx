@@ -3,9 +3,9 @@ import { createRoot, Root } from 'react-dom/client';
 import { createTheme, PanelProps, ThemeContext } from '@grafana/data';
 import { GlobalStyles, PanelChrome } from '@grafana/ui';
 
-import { panelProps } from '../../src/testing/panelProps';
-import { SCENARIOS } from '../../src/testing/scenarios';
-import { CockpitOptions } from '../../src/types';
+import { panelProps } from '../../src/panels/ops-cockpit/testing/panelProps';
+import { SCENARIOS } from '../../src/panels/ops-cockpit/testing/scenarios';
+import { CockpitOptions } from '../../src/panels/ops-cockpit/types';
 
 const TITLES = { heatmap: 'Activity heatmap', progress: 'Challenge progress', stress: 'Stress mode' };
 

@@ -1,0 +1,23 @@
+import { config } from '@grafana/runtime';
+import { createOpsClient } from '../../api/ops-client';
+import { isOrgRole } from '../../api/proxy-routes';
+import { PROXY_PATH, PROXY_ROUTES } from '../../constants';
+import type { OpsDeps } from './ops-context';
+
+/**
+ * The pages' dependencies inside Grafana: the plugin proxy under Grafana's sub path, reached with the browser's
+ * session cookie, and the signed-in user's org role from Grafana's boot data.
+ */
+export function grafanaDeps(): OpsDeps {
+  const orgRole = config.bootData?.user?.orgRole;
+  return {
+    client: createOpsClient({
+      baseUrl: `${config.appSubUrl ?? ''}${PROXY_PATH}`,
+      fetch: (input, init) => window.fetch(input, init),
+    }),
+    role: isOrgRole(orgRole) ? orgRole : 'None',
+    routes: PROXY_ROUTES,
+    now: () => Date.now(),
+    newId: () => crypto.randomUUID(),
+  };
+}

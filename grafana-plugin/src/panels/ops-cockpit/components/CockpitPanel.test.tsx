@@ -1,0 +1,71 @@
+import React from 'react';
+import { fireEvent, render, screen } from '@testing-library/react';
+
+import { SCENARIOS } from '../testing/scenarios';
+import { panelProps } from '../testing/panelProps';
+import { sampleWeek } from '../testing/week';
+import { CockpitPanel } from './CockpitPanel';
+
+const renderScenario = (name: string) => {
+  const { series, options, width, height } = SCENARIOS[name];
+  return render(<CockpitPanel {...panelProps(series, options, { width, height })} />);
+};
+
+describe('CockpitPanel', () => {
+  test('heatmap: 168 cells; hovering one shows weekday, hour and count', () => {
+    renderScenario('heatmap');
+    const cells = screen.getAllByTestId('heatmap-cell');
+    expect(cells).toHaveLength(168);
+    const tuesday18 = cells[2 * 24 + 18];
+    expect(tuesday18).toHaveAttribute('data-level', '4');
+    fireEvent.mouseEnter(tuesday18);
+    expect(screen.getByTestId('heatmap-tooltip')).toHaveTextContent(
+      `Tuesday 18:00–19:00${sampleWeek()[2][18]} activities`,
+    );
+    fireEvent.mouseLeave(tuesday18);
+    expect(screen.queryByTestId('heatmap-tooltip')).toBeNull();
+  });
+
+  test('progress: percent in the centre, the flame bouncing near the finish', () => {
+    renderScenario('progress-near-finish');
+    expect(screen.getByTestId('progress-percent')).toHaveTextContent('93%');
+    expect(screen.getByTestId('progress-flame')).toHaveAttribute('data-bouncing', 'true');
+  });
+
+  test('stress: below the threshold the panel is stressed and has the pulsing overlay', () => {
+    renderScenario('stressed');
+    expect(screen.getByTestId('cockpit-stress')).toHaveAttribute('data-stressed', 'true');
+    expect(screen.getByTestId('stress-overlay')).toBeInTheDocument();
+    expect(screen.getAllByTestId('stress-factor')).toHaveLength(3);
+  });
+
+  test('calm: no overlay', () => {
+    renderScenario('calm');
+    expect(screen.getByTestId('cockpit-stress')).toHaveAttribute('data-stressed', 'false');
+    expect(screen.queryByTestId('stress-overlay')).toBeNull();
+  });
+
+  test.each(['heatmap-empty', 'stress-empty'])('%s: PanelDataErrorView with "No data"', (name) => {
+    renderScenario(name);
+    expect(screen.getByText(/No data/)).toBeInTheDocument();
+    expect(screen.queryByTestId('cockpit-heatmap')).toBeNull();
+    expect(screen.queryByTestId('cockpit-stress')).toBeNull();
+  });
+
+  test("the query lacks the view's series: the message says what is missing", () => {
+    const { series, width, height } = SCENARIOS.heatmap;
+    render(<CockpitPanel {...panelProps(series, { view: 'progress' }, { width, height })} />);
+    expect(screen.getByText(/ops_challenge_distance_miles/)).toBeInTheDocument();
+  });
+
+  test.each([
+    ['heatmap', 'Quiet list →', '/a/ops-cockpit-app/quiet-list'],
+    ['progress', 'Quiet list →', '/a/ops-cockpit-app/quiet-list'],
+    ['stressed', 'Incidents →', '/a/ops-cockpit-app/incidents'],
+  ])('%s links to the matching page of the app', (name, text, href) => {
+    renderScenario(name);
+    const link = screen.getByTestId('app-link');
+    expect(link).toHaveTextContent(text);
+    expect(link).toHaveAttribute('href', href);
+  });
+});
