@@ -124,7 +124,8 @@ it('two worker runtimes on one Redis still probe each provider once per interval
     expect(times.length).toBeGreaterThanOrEqual(Math.floor(elapsed) - 1);
     expect(times.length).toBeLessThanOrEqual(Math.ceil(elapsed) + 1);
     const gaps = times.slice(1).map((ms, i) => ms - times[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThan(500);
+    // Two runtimes running one slot would be ms apart; a late job next to an on-time one, some 100s of ms.
+    expect(Math.min(...gaps)).toBeGreaterThan(200);
   }
 
   // A restart with Garmin and Apple Health turned off converges on Strava's schedule alone.
