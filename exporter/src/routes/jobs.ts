@@ -46,9 +46,9 @@ function sourceQuery(raw: unknown): ReplaySource | undefined {
 /**
  * Failed work: `GET /api/ops/jobs/failed` lists dead-lettered ingest entries (what and why, never the payload)
  * and failed BullMQ jobs, readable as every /api/ops read is; `POST /api/ops/jobs/replay` (an operator's)
- * sends them through again. Replays cannot double-apply: a dead letter leaves
- * its stream in the same atomic step that re-appends it, a job is retried only from `failed`, and applying an
- * activity event twice changes nothing anyway (the worker's upsert is idempotent).
+ * sends them through again. Replays cannot double-apply: a dead letter leaves its stream in the same atomic
+ * step that re-appends it, a job is retried only from `failed`, and applying an activity event twice changes
+ * nothing anyway (the worker's upsert is idempotent).
  */
 export function jobRoutes(
   deps: JobsDeps & { operators: OperatorTokens; viewers: NamedTokens; logger: Logger },
