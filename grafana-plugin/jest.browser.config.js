@@ -9,5 +9,5 @@ module.exports = {
   // pixelmatch is ESM only: compile it like the sources.
   transformIgnorePatterns: ['node_modules/(?!(pixelmatch)/)'],
   globalSetup: '<rootDir>/tests/global-setup.js',
-  testTimeout: 60000,
+  testTimeout: 150000, // whole click-through tests against the real exporter, on a loaded 2-core machine
 };
