@@ -271,6 +271,13 @@ beforeAll(async () => {
     `both processes scraped: ${prometheus.output().slice(-2000)}`,
     { timeoutMs: 30_000, intervalMs: 200 },
   );
+  // ALERTS exists only once a rule evaluated to pending or firing (Apple Health down): wait for it, since rule
+  // evaluation lags scraping on a loaded machine.
+  await waitFor(
+    async () => ((await promApi('query', { query: 'ALERTS' })).data?.result.length ?? 0) > 0,
+    'an alert pending or firing',
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
   scraped = mergeExpositions([
     parseExposition(await metricsText(exporterUrl)),
     parseExposition(await metricsText(workerUrl)),
