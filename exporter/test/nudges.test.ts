@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { closeRedis, createRedis, createRedisKeys, type Redis } from '@ops-cockpit/core';
+import { closeRedis, createRedis, createRedisKeys, requestNudge, type Redis } from '@ops-cockpit/core';
 import {
   createTestDatabase,
   createTestRedis,
@@ -201,6 +201,23 @@ describe('POST /api/ops/nudge', () => {
     ]);
     expect((await nudge({ userId: other })).status).toBe(202);
     expect(await queue.count()).toBe(2);
+  });
+
+  it('takes a fractional cooldown (NUDGE_COOLDOWN_HOURS=0.5): refused within half an hour, allowed after', async () => {
+    const id = await user('Quiet', 12);
+    const ask = () =>
+      requestNudge(db.pool, { userId: id, channel: 'email', requestedBy: 'ada', cooldownHours: 0.5 });
+    expect((await ask()).kind).toBe('created');
+    const refused = await ask();
+    expect(refused).toEqual({ kind: 'cooling-down', retryAfterSeconds: expect.any(Number) });
+    const { retryAfterSeconds } = refused as { retryAfterSeconds: number };
+    expect(retryAfterSeconds).toBeGreaterThan(1_700);
+    expect(retryAfterSeconds).toBeLessThanOrEqual(1_800);
+    await db.pool.query(`UPDATE nudges SET created_at = now() - interval '31 minutes' WHERE user_id = $1`, [
+      id,
+    ]);
+    await db.pool.query(`UPDATE users SET last_nudge_at = now() - interval '31 minutes' WHERE id = $1`, [id]);
+    expect((await ask()).kind).toBe('created');
   });
 
   it('answers a retry with the same Idempotency-Key with the same nudge: one row, one job', async () => {

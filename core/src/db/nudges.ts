@@ -61,9 +61,10 @@ async function decideAndInsert(client: PoolClient, req: NudgeRequest): Promise<N
   }
   const found = user.rows[0];
   if (!found) return { kind: 'unknown-user' };
+  // Hours as float8 times an interval: make_interval(hours => …) takes an integer and would refuse 0.5.
   const recent = await client.query<{ at: Date | null }>(
     `SELECT max(created_at) AS at FROM nudges
-      WHERE user_id = $1 AND status IN ('queued', 'sent') AND created_at > now() - make_interval(hours => $2)`,
+      WHERE user_id = $1 AND status IN ('queued', 'sent') AND created_at > now() - $2::float8 * interval '1 hour'`,
     [req.userId, req.cooldownHours],
   );
   const retryAfterSeconds = cooldownRemainingSeconds(
