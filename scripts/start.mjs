@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serviceNodeArgs } from '../core/dist/node-flags.js';
 import { mintAccessToken } from '../simulator/dist/tokens.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,7 +77,7 @@ function stopAll(signal = 'SIGTERM') {
 const exits = services.map(
   (svc) =>
     new Promise((resolve) => {
-      const child = spawn(process.execPath, [path.join(root, svc.script)], {
+      const child = spawn(process.execPath, serviceNodeArgs(svc.name, path.join(root, svc.script)), {
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

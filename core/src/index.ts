@@ -33,3 +33,4 @@ export * from './db/quiet-users.js';
 export * from './chaos.js';
 export * from './chaos-store.js';
 export * from './dependency-errors.js';
+export * from './node-flags.js';

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { serviceNodeArgs } from '@ops-cockpit/core';
 import { loadDashboard, PLUGIN_PANEL, queryPanels } from './dashboard-model.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -173,7 +174,10 @@ describe('docker-compose.yml', () => {
       const user = users.at(-1)?.split(/\s+/)[1]?.split(':')[0];
       if (user === undefined) throw new Error(`${dockerfile}: the final stage has no USER line`);
       expect(['root', '0']).not.toContain(user);
-      expect(stage.at(-1)).toBe(`CMD ["node", "${name}/dist/main.js"]`);
+      // Exec form, with the node flags `npm start` and the tests use (core/src/node-flags.ts).
+      const cmd = /^CMD\s+(\[.*\])$/.exec(stage.at(-1) ?? '');
+      if (cmd === null) throw new Error(`${dockerfile}: the final instruction is not an exec-form CMD`);
+      expect(JSON.parse(cmd[1]!)).toEqual(['node', ...serviceNodeArgs(name, `${name}/dist/main.js`)]);
     }
   });
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { serviceNodeArgs } from '../node-flags.js';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -22,7 +23,7 @@ export interface ServiceProcess {
 export function spawnService(service: string, env: Record<string, string>): ServiceProcess {
   const script = path.join(REPO_ROOT, service, 'dist', 'main.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: run "npm run build" first`);
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, serviceNodeArgs(service, script), {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
