@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { freePort } from '@ops-cockpit/core/dist/testing/index.js';
 import { closedLoad } from './lib/closed-load.mjs';
-import { openLoad } from './lib/open-load.mjs';
+import { inThread } from './lib/driver-thread.mjs';
 import { garminPushDeliveries, stravaCreateBody } from './lib/payloads.mjs';
 import { memoryOf, rssSampler } from './lib/proc.mjs';
 import { runtimeOf, scrape, sumOf } from './lib/prom-text.mjs';
@@ -136,16 +136,24 @@ try {
     const pushes = garminPushDeliveries((count + 1_000) * exporters.length);
     for (const [i, e] of exporters.entries()) {
       const base = i * (count + 1_000);
-      const push = (k) => ({ path: '/api/webhooks/garmin', body: pushes[base + k].body });
-      await openLoad({
+      const requests = (from, n) =>
+        pushes
+          .slice(base + from, base + from + n)
+          .map((p) => ({ path: '/api/webhooks/garmin', body: p.body }));
+      await inThread('open', {
         url: e.url,
         rate: rate / 4,
         durationSeconds: 4_000 / rate,
-        request: (k) => push(count + k),
+        requests: requests(count, 1_000),
       });
       const before = await scrape(`${e.url}/metrics`);
       const cpu0 = cpuOf(e.pid);
-      const o = await openLoad({ url: e.url, rate, durationSeconds: rateSeconds, request: push });
+      const o = await inThread('open', {
+        url: e.url,
+        rate,
+        durationSeconds: rateSeconds,
+        requests: requests(0, count),
+      });
       const cpu1 = cpuOf(e.pid);
       const rt = runtimeOf(before, await scrape(`${e.url}/metrics`));
       const cpuUs = ((cpu1.user + cpu1.sys - cpu0.user - cpu0.sys) * 1e6) / o.requests;
