@@ -311,7 +311,8 @@ async function main() {
   // What the worker left behind while paused is a backlog of Garmin pushes: its drain is the apply rate.
   const drainPaused = await waitDrained(workerMetrics, settings.drainTimeoutSeconds * 1000);
   log(`drain of the paused run's backlog: ${JSON.stringify(drainPaused)}`);
-  const lagBefore = histogramBuckets(await scrape(workerMetrics), 'ops_ingest_lag_seconds');
+  const workerBeforeOpen = await scrape(workerMetrics);
+  const lagBefore = histogramBuckets(workerBeforeOpen, 'ops_ingest_lag_seconds');
   const ackedPushes = new Set(warmAcked);
   const procsB = await processes();
   const cpuBeforeB = cpuSnapshot(procsB);
@@ -326,7 +327,12 @@ async function main() {
   );
   const drainB = await waitDrained(workerMetrics, settings.drainTimeoutSeconds * 1000);
   log(`drain: ${JSON.stringify(drainB)}`);
-  const lag = bucketDelta(histogramBuckets(await scrape(workerMetrics), 'ops_ingest_lag_seconds'), lagBefore);
+  const workerAfterOpen = await scrape(workerMetrics);
+  const lag = bucketDelta(histogramBuckets(workerAfterOpen, 'ops_ingest_lag_seconds'), lagBefore);
+  const batchDelta = (suffix) =>
+    sumOf(workerAfterOpen, `ops_ingest_batch_entries_${suffix}`) -
+    sumOf(workerBeforeOpen, `ops_ingest_batch_entries_${suffix}`);
+  const openBatches = { batches: batchDelta('count'), entries: batchDelta('sum') };
   const lagP99 = histogramQuantile(0.99, lag);
   const lagWithin1s = shareAtOrBelow(lag, 1);
   const totalsAfter = await totals(pool);
@@ -351,6 +357,7 @@ async function main() {
     cpuSeconds: openCpu,
     drain: drainB,
     lagBuckets: lag,
+    batches: openBatches,
     lagP99,
     lagWithin1s,
   };
@@ -468,6 +475,13 @@ async function main() {
       ),
     );
   }
+  rows.push(
+    row(
+      'worker batches during the open run (worker consuming)',
+      `${num(openBatches.batches)} transactions for ${num(openBatches.entries)} entries, ` +
+        `${(openBatches.entries / openBatches.batches).toFixed(1)} per batch`,
+    ),
+  );
   const openErrors = mainRun.requests - mainRun.ok2xx;
   rows.push(
     row(

@@ -165,6 +165,7 @@ async function main(): Promise<void> {
     redis: ingestConnection,
     keys,
     batchSize: env.INGEST_BATCH_SIZE,
+    lingerMs: env.INGEST_BATCH_LINGER_MS,
     claimIdleMs: env.INGEST_CLAIM_IDLE_MS,
     maxDeliveries: env.INGEST_MAX_DELIVERIES,
     prepare: (envelopes) =>

@@ -16,6 +16,7 @@ export interface WorkerMetrics {
   jobDuration: Histogram<'queue'>;
   ingestJobs: Counter<'provider' | 'outcome'>;
   ingestLag: Histogram;
+  ingestBatchEntries: Histogram;
   challengeDrift: Gauge;
   probeSuccess: Gauge<'provider'>;
   probePhaseSeconds: Gauge<'provider' | 'phase'>;
@@ -78,6 +79,12 @@ export function createWorkerMetrics(
       name: 'ops_ingest_lag_seconds',
       help: 'Time from the exporter accepting a webhook event to its activity write being committed.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    ingestBatchEntries: new Histogram({
+      name: 'ops_ingest_batch_entries',
+      help: 'Stream entries read per ingest batch (one XREADGROUP, topped up after INGEST_BATCH_LINGER_MS); each batch is one transaction.',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
       registers,
     }),
     challengeDrift: new Gauge({

@@ -68,7 +68,7 @@ const strava = new StravaClient({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 500 
 
 function start(
   process?: (e: IngestEnvelope) => Promise<IngestOutcome>,
-  opts: { claimIdleMs?: number; maxDeliveries?: number } = {},
+  opts: { claimIdleMs?: number; maxDeliveries?: number; lingerMs?: number } = {},
 ): IngestConsumer {
   const connection = blocking.duplicate();
   connections.push(connection);
@@ -76,6 +76,7 @@ function start(
     redis: connection,
     keys,
     batchSize: 50,
+    lingerMs: opts.lingerMs ?? 20,
     claimIdleMs: opts.claimIdleMs ?? 300,
     maxDeliveries: opts.maxDeliveries ?? 3,
     // A custom `process` settles each entry in the prepare step; the real path prepares then applies in batches.
@@ -145,6 +146,22 @@ const total = async () =>
   Number((await db.pool.query('SELECT total_meters FROM global_stats')).rows[0].total_meters);
 
 describe('ingest consumer', () => {
+  it('tops a short read up after INGEST_BATCH_LINGER_MS and applies it as one batch', async () => {
+    start(undefined, { lingerMs: 1_000 });
+    await append(garmin('s1', 1000));
+    await new Promise((r) => setTimeout(r, 100));
+    // Read by now (or read together with the next two): either way the three are one batch.
+    await append(garmin('s2', 2000), garmin('s3', 3000));
+    await waitFor(async () => (await pending()) === 0, 'all entries acknowledged');
+    expect(await total()).toBe(6000);
+    const batches = (await registry.getSingleMetric('ops_ingest_batch_entries')!.get()).values as {
+      metricName?: string;
+      value: number;
+    }[];
+    expect(batches.find((v) => v.metricName === 'ops_ingest_batch_entries_count')?.value).toBe(1);
+    expect(batches.find((v) => v.metricName === 'ops_ingest_batch_entries_sum')?.value).toBe(3);
+  });
+
   it('applies Garmin and Apple entries, acknowledges them after commit, and skips unknown users', async () => {
     start();
     await append(

@@ -20,6 +20,8 @@ export interface IngestConsumerOptions {
   redis: Redis;
   keys: RedisKeys;
   batchSize: number;
+  /** After a short read, wait this long and top the batch up (fewer, larger transactions); 0 does not wait. */
+  lingerMs: number;
   /** Pending entries idle this long are claimed: their consumer died, or their retry is due. */
   claimIdleMs: number;
   maxDeliveries: number;
@@ -112,20 +114,15 @@ export class IngestConsumer {
           outage = await this.#claimStale();
           nextClaim = Date.now() + blockMs;
         }
-        const res = (await opts.redis.xreadgroup(
-          'GROUP',
-          INGEST_GROUP,
-          this.name,
-          'COUNT',
-          opts.batchSize,
-          'BLOCK',
-          blockMs,
-          'STREAMS',
-          opts.keys.ingestStream,
-          '>',
-        )) as [string, Entry[]][] | null;
-        const entries = res?.[0]?.[1] ?? [];
-        if (entries.length) outage = (await this.#handleAll(entries)) || outage;
+        const entries = await this.#read(opts.batchSize, blockMs);
+        if (entries.length > 0 && entries.length < opts.batchSize && opts.lingerMs > 0 && !this.#stopping) {
+          await new Promise((r) => setTimeout(r, opts.lingerMs));
+          entries.push(...(await this.#read(opts.batchSize - entries.length)));
+        }
+        if (entries.length) {
+          opts.metrics.ingestBatchEntries.observe(entries.length);
+          outage = (await this.#handleAll(entries)) || outage;
+        }
         outages = outage ? outages + 1 : 0;
       } catch (err) {
         if (this.#stopping) break;
@@ -134,6 +131,38 @@ export class IngestConsumer {
         await new Promise((r) => setTimeout(r, 1_000));
       }
     }
+  }
+
+  /** New entries for this consumer, up to `count`; waits up to `blockMs` for the first, or not at all. */
+  async #read(count: number, blockMs?: number): Promise<Entry[]> {
+    const { opts } = this;
+    const { ingestStream } = opts.keys;
+    const res = (
+      blockMs === undefined
+        ? await opts.redis.xreadgroup(
+            'GROUP',
+            INGEST_GROUP,
+            this.name,
+            'COUNT',
+            count,
+            'STREAMS',
+            ingestStream,
+            '>',
+          )
+        : await opts.redis.xreadgroup(
+            'GROUP',
+            INGEST_GROUP,
+            this.name,
+            'COUNT',
+            count,
+            'BLOCK',
+            blockMs,
+            'STREAMS',
+            ingestStream,
+            '>',
+          )
+    ) as [string, Entry[]][] | null;
+    return res?.[0]?.[1] ?? [];
   }
 
   /** Waits `ms`, or less when close() is called meanwhile. */
