@@ -103,9 +103,15 @@ it('exporter: SIGTERM under load finishes every in-flight request and loses noth
 
 it('worker: SIGTERM under load acknowledges the batch in hand and loses nothing', async () => {
   const generator = stack.generator(43);
-  const deliveries = Array.from({ length: 600 }, () => generator.next(Date.now()));
+  const deliveries = Array.from({ length: 1_500 }, () => generator.next(Date.now()));
   const from = (await stack.group()).read;
-  expect((await postAll(stack.exporterUrl, deliveries, 8)).every((a) => a.status === 200)).toBe(true);
+  // Frozen while the backlog is posted: a worker that keeps up would have nothing left to be stopped in.
+  stack.worker.child.kill('SIGSTOP');
+  try {
+    expect((await postAll(stack.exporterUrl, deliveries, 8)).every((a) => a.status === 200)).toBe(true);
+  } finally {
+    stack.worker.child.kill('SIGCONT');
+  }
   await waitFor(async () => (await stack.group()).read >= from + 200, '200 read', {
     timeoutMs: 30_000,
     intervalMs: 5,
