@@ -463,6 +463,23 @@ async function main() {
       mainRun.p99Ms <= TARGET.openP99Ms,
     ),
   );
+  // The exporter's own view (request parsed → answer written): what the handler costs, without the time a
+  // request waited for the process to be scheduled or to read it.
+  const serverP99 = (before, after) =>
+    histogramQuantile(
+      0.99,
+      bucketDelta(
+        histogramBuckets(after, 'ops_webhook_request_duration_seconds', { provider: 'garmin' }),
+        histogramBuckets(before, 'ops_webhook_request_duration_seconds', { provider: 'garmin' }),
+      ),
+    );
+  rows.push(
+    row(
+      'exporter-side webhook duration p99 during the open runs (ops_webhook_request_duration_seconds)',
+      `worker paused ${ms(serverP99(exporterBeforePaused, exporterAfterPaused) * 1000)}, ` +
+        `worker consuming ${ms(serverP99(exporterBeforeOpen, exporterAfterOpen) * 1000)}`,
+    ),
+  );
   for (const [label, rt] of [
     ['worker paused', results.exporterRuntime.paused],
     ['worker consuming', results.exporterRuntime.open],

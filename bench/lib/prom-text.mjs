@@ -20,12 +20,18 @@ export function sumOf(samples, name, match = {}) {
     .reduce((n, s) => n + s.value, 0);
 }
 
-/** Cumulative buckets `[[le, count], ...]` of an unlabelled histogram (le = Infinity last). */
-export function histogramBuckets(samples, name) {
-  return samples
-    .filter((s) => s.name === `${name}_bucket`)
-    .map((s) => [s.labels.le === '+Inf' ? Infinity : Number(s.labels.le), s.value])
-    .sort((a, b) => a[0] - b[0]);
+/**
+ * Cumulative buckets `[[le, count], ...]` of a histogram (le = Infinity last), summed over the series whose
+ * labels include `match`.
+ */
+export function histogramBuckets(samples, name, match = {}) {
+  const byLe = new Map();
+  for (const s of samples) {
+    if (s.name !== `${name}_bucket` || !Object.entries(match).every(([k, v]) => s.labels[k] === v)) continue;
+    const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+    byLe.set(le, (byLe.get(le) ?? 0) + s.value);
+  }
+  return [...byLe].sort((a, b) => a[0] - b[0]);
 }
 
 /** Bucket counts observed between two scrapes. */
