@@ -7,7 +7,8 @@
 // postgres), BENCH_REDIS_URL (default TEST_REDIS_URL or redis://127.0.0.1:6379); closed model: BENCH_ROUNDS (3)
 // rounds of BENCH_DURATION_SECONDS (5), bare and exporter alternating, BENCH_CONNECTIONS (50); open model:
 // BENCH_RATE (2000) req/s for BENCH_RATE_SECONDS (10); BENCH_ACTIVITIES (1000000); BENCH_DRAIN_TIMEOUT_SECONDS
-// (120); BENCH_JSON (also write every figure to this file).
+// (120); BENCH_JSON (also write every figure to this file); BENCH_WORKER_ENV (worker settings to compare,
+// `KEY=value,KEY=value`, e.g. INGEST_BATCH_LINGER_MS=0).
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -52,6 +53,18 @@ function intSetting(name, def, min, max) {
   return n;
 }
 
+/** `KEY=value,KEY=value` from the environment variable `name`, as an object. */
+function keyValues(name) {
+  const raw = process.env[name] ?? '';
+  const pairs = raw.split(',').filter(Boolean);
+  const bad = pairs.find((p) => !/^[A-Z][A-Z0-9_]*=/.test(p));
+  if (bad !== undefined) {
+    console.error(`${name}: expected KEY=value pairs separated by commas, got ${JSON.stringify(bad)}`);
+    process.exit(2);
+  }
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+}
+
 const settings = {
   pgBase: process.env.BENCH_PG_URL || process.env.TEST_PG_URL || DEFAULT_PG,
   redisUrl: process.env.BENCH_REDIS_URL || process.env.TEST_REDIS_URL || DEFAULT_REDIS,
@@ -63,6 +76,7 @@ const settings = {
   activities: intSetting('BENCH_ACTIVITIES', 1_000_000, 0, 50_000_000),
   drainTimeoutSeconds: intSetting('BENCH_DRAIN_TIMEOUT_SECONDS', 120, 1, 3_600),
   jsonPath: process.env.BENCH_JSON || undefined,
+  workerEnv: keyValues('BENCH_WORKER_ENV'),
 };
 
 /** Issue 10's targets. */
@@ -136,7 +150,12 @@ async function main() {
   undo.push(['stop exporter', () => exporter.stop()]);
   const worker = await startService(
     'worker',
-    { ...common, WORKER_METRICS_PORT: String(workerPort), STRAVA_API_URL: simulator.url },
+    {
+      ...common,
+      WORKER_METRICS_PORT: String(workerPort),
+      STRAVA_API_URL: simulator.url,
+      ...settings.workerEnv,
+    },
     workerPort,
     '/readyz',
   );
@@ -596,7 +615,10 @@ async function main() {
   console.log(
     `Ops Cockpit ingestion benchmark: ${new Date().toISOString()}, ${os.cpus().length} CPUs ` +
       `(${os.cpus()[0]?.model.trim()}), ${mb(os.totalmem())} RAM, node ${process.version}, ` +
-      `load average ${loadAverage()} (at start ${loadAtStart})`,
+      `load average ${loadAverage()} (at start ${loadAtStart})` +
+      (Object.keys(settings.workerEnv).length
+        ? `, worker settings ${JSON.stringify(settings.workerEnv)}`
+        : ''),
   );
   console.log(renderTable(rows));
   const misses = rows.filter((r) => r.verdict === 'MISS').length;
