@@ -88,6 +88,13 @@ export const promTargets = (dashboard: Dashboard) =>
 export const sqlTargets = (dashboard: Dashboard) =>
   targetsOf(dashboard).filter((t) => t.target.datasource?.type === 'grafana-postgresql-datasource');
 
+/** The first target of the panel with this title (tests name panels the way operators see them). */
+export function targetTitled(dashboard: Dashboard, title: string): PanelTarget {
+  const found = [...promTargets(dashboard), ...sqlTargets(dashboard)].find((t) => t.panel.title === title);
+  if (!found) throw new Error(`the dashboard has no panel "${title}" with a query`);
+  return found;
+}
+
 export interface ProvisionedDatasource {
   name: string;
   type: string;

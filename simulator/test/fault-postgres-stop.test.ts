@@ -6,16 +6,10 @@ import {
   type PrivatePostgres,
   type TestRedis,
 } from '@ops-cockpit/core/testing';
-import {
-  compareWithWorld,
-  exactness,
-  FaultStack,
-  Load,
-  underLoad,
-  metricValue,
-  report,
-  scrape,
-} from './fault-support.js';
+import { metricValue, report, scrape } from './fault-figures.js';
+import { Load, underLoad } from './fault-load.js';
+import { FaultStack } from './fault-stack.js';
+import { compareWithWorld, exactness } from './fault-world.js';
 
 /**
  * Postgres stops under load (a private server on its own port, never the machine's): webhooks are still

@@ -1,15 +1,9 @@
 import { INGEST_FIELD } from '@ops-cockpit/core';
 import { waitFor } from '@ops-cockpit/core/testing';
 import { demoRoster, type EventMix } from '../src/index.js';
-import {
-  compareWithWorld,
-  exactness,
-  FaultStack,
-  metricValue,
-  OPERATOR_TOKEN,
-  report,
-  scrape,
-} from './fault-support.js';
+import { metricValue, report, scrape } from './fault-figures.js';
+import { FaultStack, OPERATOR_TOKEN } from './fault-stack.js';
+import { compareWithWorld, exactness } from './fault-world.js';
 import { postAll } from './helpers.js';
 
 /**

@@ -7,16 +7,10 @@ import {
   waitFor,
   type PrivateRedis,
 } from '@ops-cockpit/core/testing';
-import {
-  activityKeys,
-  compareWithWorld,
-  exactness,
-  FaultStack,
-  Load,
-  underLoad,
-  redeliver,
-  report,
-} from './fault-support.js';
+import { report } from './fault-figures.js';
+import { Load, underLoad, redeliver } from './fault-load.js';
+import { FaultStack } from './fault-stack.js';
+import { activityKeys, compareWithWorld, exactness } from './fault-world.js';
 
 /**
  * Redis stops under load (a private server on its own port, append-only with fsync always, never the

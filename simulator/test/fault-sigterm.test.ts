@@ -1,14 +1,8 @@
 import { waitFor } from '@ops-cockpit/core/testing';
-import {
-  activityKeys,
-  compareWithWorld,
-  exactness,
-  FaultStack,
-  Load,
-  redeliver,
-  report,
-  underLoad,
-} from './fault-support.js';
+import { report } from './fault-figures.js';
+import { Load, redeliver, underLoad } from './fault-load.js';
+import { FaultStack } from './fault-stack.js';
+import { activityKeys, compareWithWorld, exactness } from './fault-world.js';
 import { postAll } from './helpers.js';
 
 /**

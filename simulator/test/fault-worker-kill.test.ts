@@ -1,14 +1,9 @@
 import { waitFor } from '@ops-cockpit/core/testing';
 import { DEFAULT_EVENT_MIX, type Delivery } from '../src/index.js';
-import {
-  compareWithWorld,
-  exactness,
-  FaultStack,
-  metricValue,
-  postInOrder,
-  report,
-  scrape,
-} from './fault-support.js';
+import { metricValue, report, scrape } from './fault-figures.js';
+import { postInOrder } from './fault-load.js';
+import { FaultStack } from './fault-stack.js';
+import { compareWithWorld, exactness } from './fault-world.js';
 
 /**
  * The worker dies with SIGKILL (no shutdown, no XACK, a transaction cut wherever it was) in the middle of

@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Delivery, EventGenerator } from '../src/index.js';
+import { post, type Answer } from './helpers.js';
+
+export interface Sent {
+  delivery: Delivery;
+  answer: Answer;
+  /** When the answer (or the network error) came, ms since the epoch. */
+  at: number;
+  /** How long the answer took. */
+  ms: number;
+}
+
+/**
+ * Webhook traffic as providers send it, until stopped: `lanes` concurrent senders, each pausing `pauseMs`
+ * between deliveries. Every delivery and its answer is kept, so a test can tell what was acknowledged.
+ */
+export class Load {
+  readonly sent: Sent[] = [];
+  #running = false;
+  #lanes: Promise<void>[] = [];
+
+  constructor(
+    private readonly url: () => string,
+    private readonly generator: EventGenerator,
+    private readonly opts: { lanes: number; pauseMs: number },
+  ) {}
+
+  start(): this {
+    this.#running = true;
+    this.#lanes = Array.from({ length: this.opts.lanes }, async () => {
+      while (this.#running) {
+        const delivery = this.generator.next(Date.now());
+        const started = Date.now();
+        const answer = await post(this.url(), delivery);
+        this.sent.push({ delivery, answer, at: Date.now(), ms: Date.now() - started });
+        await sleep(this.opts.pauseMs);
+      }
+    });
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await Promise.all(this.#lanes);
+  }
+
+  /** Resolves once `n` more answers have come in. */
+  async answered(n: number): Promise<void> {
+    const target = this.sent.length + n;
+    while (this.sent.length < target) await sleep(10);
+  }
+
+  /** Counts answers by status (0 = network error), optionally only those in [from, to). */
+  statuses(from = 0, to = Infinity): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const s of this.sent) {
+      if (s.at < from || s.at >= to) continue;
+      const key = s.answer.status === 0 ? `error:${s.answer.error}` : String(s.answer.status);
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    return counts;
+  }
+}
+
+/** Runs `fault` while `load` sends traffic; the load stops however the fault ends. */
+export async function underLoad<T>(load: Load, fault: (load: Load) => Promise<T>): Promise<T> {
+  load.start();
+  try {
+    return await fault(load);
+  } finally {
+    await load.stop();
+  }
+}
+
+/**
+ * What a provider does with a delivery that got no 2xx: sends it again (here at once, over and over, until
+ * the exporter takes it). Returns how many sends that took.
+ */
+export async function redeliver(
+  url: string,
+  deliveries: readonly Delivery[],
+  timeoutMs = 20_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let sends = 0;
+  for (const d of deliveries) {
+    for (;;) {
+      sends += 1;
+      const answer = await post(url, d);
+      if (answer.status >= 200 && answer.status < 300) break;
+      if (Date.now() > deadline) throw new Error(`delivery never accepted: ${JSON.stringify(answer)}`);
+      await sleep(50);
+    }
+  }
+  return sends;
+}
+
+/** The provider account a delivery belongs to (Strava athlete, Garmin user, Apple user). */
+function accountOf(d: Delivery): string {
+  const body = JSON.parse(d.body) as Record<string, unknown>;
+  if (d.provider === 'strava') return `strava:${(body as { owner_id: number }).owner_id}`;
+  if (d.provider === 'garmin')
+    return `garmin:${(body as { activities: { userId: string }[] }).activities[0]!.userId}`;
+  return `apple_health:${(body as { workouts: { userId: string }[] }).workouts[0]!.userId}`;
+}
+
+/**
+ * Posts deliveries over `lanes` connections while keeping each provider account's deliveries in their order
+ * (one lane per account), as a provider sends them. Answers in the order of `deliveries`.
+ */
+export async function postInOrder(
+  url: string,
+  deliveries: readonly Delivery[],
+  lanes: number,
+): Promise<Answer[]> {
+  const answers: Answer[] = new Array(deliveries.length);
+  const queues: number[][] = Array.from({ length: lanes }, () => []);
+  deliveries.forEach((d, i) => {
+    const key = accountOf(d);
+    let hash = 0;
+    for (const c of key) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+    queues[hash % lanes]!.push(i);
+  });
+  await Promise.all(
+    queues.map(async (queue) => {
+      for (const i of queue) answers[i] = await post(url, deliveries[i]!);
+    }),
+  );
+  return answers;
+}
