@@ -5,13 +5,15 @@
 // open-model phase per build with its event-loop delay and GC pauses; RSS peaks.
 //
 // Settings (environment):
-//   EXPORTERS   builds to compare, space-separated; `--flag,--other@path` runs one with node flags
-//               (default exporter/dist/main.js), e.g. "exporter/dist/main.js --max-semi-space-size=4@exporter/dist/main.js"
+//   EXPORTERS   builds to compare, space-separated (default exporter/dist/main.js); a bare path runs with the
+//               exporter's flags of core/src/node-flags.ts, `--flag,--other@path` with exactly those node flags and
+//               `@path` with none, e.g. "exporter/dist/main.js @exporter/dist/main.js" (production vs V8 defaults)
 //   NODE_FLAGS  node flags for every build, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 //   PROF_REDIS  a Redis of its own, so its CPU figures are this run's alone (default the shared one)
 //   ROUNDS (3), SECONDS_PER_ROUND (5), RATE (2000), RATE_SECONDS (5), ONLY ("closed,open")
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { SERVICE_NODE_FLAGS } from '@ops-cockpit/core';
 import { freePort } from '@ops-cockpit/core/dist/testing/index.js';
 import { closedLoad } from './lib/closed-load.mjs';
 import { inThread } from './lib/driver-thread.mjs';
@@ -62,7 +64,10 @@ try {
   const redisProcess = await redisPid(redis);
   const exporters = [];
   for (const [i, build] of builds.entries()) {
-    const [own, script] = build.includes('@') ? build.split('@') : ['', build];
+    // A bare path runs with the flags the exporter runs with everywhere; `@path` with none at all.
+    const [own, script] = build.includes('@')
+      ? build.split('@')
+      : [SERVICE_NODE_FLAGS.exporter.join(','), build];
     const port = await freePort();
     const { pid } = await startNode({
       script,

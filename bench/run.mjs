@@ -334,12 +334,27 @@ async function main() {
   const lagBefore = histogramBuckets(workerBeforeOpen, 'ops_ingest_lag_seconds');
   const ackedPushes = new Set(warmAcked);
   const procsB = await processes();
+  // A checkpoint flushing the 1M-row load (or another database's work on a shared server) competes for the disk
+  // and the CPUs: counted, so a slow run can be told from a slow exporter. Postgres counts a checkpoint (and its
+  // write time) when it completes, and spreads a timed one over minutes: one still running is not seen.
+  const checkpoints = async () =>
+    (
+      await pool.query(
+        'SELECT checkpoints_timed + checkpoints_req AS n, checkpoint_write_time AS ms FROM pg_stat_bgwriter',
+      )
+    ).rows[0];
+  const checkpointsBefore = await checkpoints();
   const cpuBeforeB = cpuSnapshot(procsB);
   // This scrape also resets the exporter's event-loop delay histogram, so the next one covers the run alone.
   const exporterBeforeOpen = await scrape(`${exporter.url}/metrics`);
   const mainRun = await openRun(0, count, settings.rate);
   collectAccepted(mainRun, 0, ackedPushes);
   const openCpu = cpuDelta(cpuSnapshot(procsB), cpuBeforeB);
+  const checkpointsAfter = await checkpoints();
+  const openCheckpoints = {
+    count: Number(checkpointsAfter.n) - Number(checkpointsBefore.n),
+    writeMs: Number(checkpointsAfter.ms) - Number(checkpointsBefore.ms),
+  };
   const exporterAfterOpen = await scrape(`${exporter.url}/metrics`);
   log(
     `open: p99 ${ms(mainRun.p99Ms)}, statuses ${JSON.stringify(mainRun.statuses)}, errors ${mainRun.errors}`,
@@ -377,6 +392,7 @@ async function main() {
     drain: drainB,
     lagBuckets: lag,
     batches: openBatches,
+    checkpoints: openCheckpoints,
     lagP99,
     lagWithin1s,
   };
@@ -393,6 +409,7 @@ async function main() {
   log(`GET /metrics x${METRICS_GETS} (exporter and worker)`);
   const metricsExporter = await inThread('gets', { url: `${exporter.url}/metrics`, count: METRICS_GETS });
   const metricsWorker = await inThread('gets', { url: workerMetrics, count: METRICS_GETS });
+  const bareGets = await inThread('gets', { url: `${bare.url}/`, count: READ_GETS });
   log(`read endpoints x${READ_GETS} each`);
   const reads = {};
   for (const path of ['/api/ops/heatmap', '/api/ops/challenge', '/api/ops/provider-health']) {
@@ -405,7 +422,7 @@ async function main() {
   const healthQuery = await timed(READ_GETS, () => providerHealth(pool, 3_600));
   const rssPeakSampled = exporterRss.stop();
   const { peak: rssPeak } = memoryOf(exporter.pid);
-  results.metrics = { exporter: metricsExporter, worker: metricsWorker };
+  results.metrics = { exporter: metricsExporter, worker: metricsWorker, bareGets };
   results.reads = { ...reads, 'heatmap (cache miss)': heatmapMiss, 'provider-health query': healthQuery };
   results.rss = { vmHwm: rssPeak, sampledMax: rssPeakSampled };
 
@@ -562,6 +579,12 @@ async function main() {
       rssPeak < TARGET.rssBytes,
     ),
   );
+  rows.push(
+    row(
+      `bare node:http GET p99 (${READ_GETS} GETs): this machine's floor for the sequential-GET rows`,
+      `${ms(bareGets.p99Ms)} (p50 ${ms(bareGets.p50Ms)}, max ${ms(bareGets.maxMs)})`,
+    ),
+  );
   for (const [label, r] of [
     ['exporter', metricsExporter],
     ['worker', metricsWorker],
@@ -610,6 +633,12 @@ async function main() {
     ),
   );
   rows.push(row('CPU cores used, open-model run', cpuLine(openCpu, settings.rateSeconds)));
+  rows.push(
+    row(
+      'Postgres checkpoints completed during the open-model run (whole server)',
+      `${openCheckpoints.count}, ${ms(openCheckpoints.writeMs)} of writing`,
+    ),
+  );
 
   console.log('');
   console.log(

@@ -7,6 +7,12 @@ const port = Number(process.argv[2] ?? 0);
 const ACCEPTED = Buffer.from('{"status":"accepted"}');
 
 const server = http.createServer((req, res) => {
+  if (req.method === 'GET') {
+    // The floor for the sequential-GET rows: the same client against the least a server can do.
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': ACCEPTED.length });
+    res.end(ACCEPTED);
+    return;
+  }
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
