@@ -117,7 +117,8 @@ export class IngestConsumer {
         const entries = await this.#read(opts.batchSize, blockMs);
         if (entries.length > 0 && entries.length < opts.batchSize && opts.lingerMs > 0 && !this.#stopping) {
           await new Promise((r) => setTimeout(r, opts.lingerMs));
-          entries.push(...(await this.#read(opts.batchSize - entries.length)));
+          // Stopping meanwhile: finish what is in hand, take nothing new.
+          if (!this.#stopping) entries.push(...(await this.#read(opts.batchSize - entries.length)));
         }
         if (entries.length) {
           opts.metrics.ingestBatchEntries.observe(entries.length);
@@ -137,6 +138,7 @@ export class IngestConsumer {
   async #read(count: number, blockMs?: number): Promise<Entry[]> {
     const { opts } = this;
     const { ingestStream } = opts.keys;
+    // Two calls: ioredis types the optional BLOCK only as separate overloads (`call` answered another shape).
     const res = (
       blockMs === undefined
         ? await opts.redis.xreadgroup(
