@@ -18,6 +18,7 @@ export interface Sent {
 export class Load {
   readonly sent: Sent[] = [];
   #running = false;
+  readonly #inFlight = new Set<Delivery>();
   #lanes: Promise<void>[] = [];
 
   constructor(
@@ -32,7 +33,9 @@ export class Load {
       while (this.#running) {
         const delivery = this.generator.next(Date.now());
         const started = Date.now();
+        this.#inFlight.add(delivery);
         const answer = await post(this.url(), delivery);
+        this.#inFlight.delete(delivery);
         this.sent.push({ delivery, answer, at: Date.now(), ms: Date.now() - started });
         await sleep(this.opts.pauseMs);
       }
@@ -43,6 +46,11 @@ export class Load {
   async stop(): Promise<void> {
     this.#running = false;
     await Promise.all(this.#lanes);
+  }
+
+  /** Deliveries sent and not answered yet (a lane between two deliveries has none). */
+  inFlight(): Delivery[] {
+    return [...this.#inFlight];
   }
 
   /** Resolves once `n` more answers have come in. */

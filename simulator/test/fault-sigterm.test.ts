@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '@ops-cockpit/core/testing';
 import { report } from './fault-figures.js';
 import { Load, redeliver, underLoad } from './fault-load.js';
@@ -37,15 +38,19 @@ async function storedKeys(): Promise<Set<string>> {
 
 it('exporter: SIGTERM under load finishes every in-flight request and loses nothing', async () => {
   const load = new Load(() => stack.exporterUrl, stack.generator(41), { lanes: 8, pauseMs: 0 });
-  const { exit, stopMs, signalledAt } = await underLoad(load, async () => {
+  const { exit, stopMs, onTheirWay } = await underLoad(load, async () => {
     await load.answered(300);
+    // Signalled with deliveries on their way, taken in the same turn as the signal: timestamps in whole ms
+    // cannot tell a request sent just before the signal from one sent just after.
+    while (load.inFlight().length === 0) await sleep(1);
+    const onTheirWay = new Set(load.inFlight());
     const signalledAt = Date.now();
     stack.exporter.child.kill('SIGTERM');
     const exit = await stack.exporter.exited;
-    return { exit, stopMs: Date.now() - signalledAt, signalledAt };
+    return { exit, stopMs: Date.now() - signalledAt, onTheirWay };
   });
   // Sent before the signal, answered after it: what was in flight when the shutdown began.
-  const inFlight = load.sent.filter((s) => s.at - s.ms < signalledAt && s.at >= signalledAt);
+  const inFlight = load.sent.filter((s) => onTheirWay.has(s.delivery));
   const shutdownLog = stack.exporter.stdout();
 
   await stack.startExporter();
