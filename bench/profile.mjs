@@ -141,10 +141,7 @@ try {
     const pushes = garminPushDeliveries((count + 1_000) * exporters.length);
     for (const [i, e] of exporters.entries()) {
       const base = i * (count + 1_000);
-      const requests = (from, n) =>
-        pushes
-          .slice(base + from, base + from + n)
-          .map((p) => ({ path: '/api/webhooks/garmin', body: p.body }));
+      const requests = (from, n) => pushes.slice(base + from, base + from + n);
       await inThread('open', {
         url: e.url,
         rate: rate / 4,

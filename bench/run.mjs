@@ -299,14 +299,12 @@ async function main() {
   // Warm-up (JIT, sockets) at a quarter of the rate, drained before the measured run so its lag is not counted.
   const warmAcked = new Set();
   const warmRate = Math.max(1, settings.rate / 4);
-  const garminRequests = (from, n) =>
-    pushes.slice(from, from + n).map((p) => ({ path: '/api/webhooks/garmin', body: p.body }));
   const openRun = (from, n, rate) =>
     inThread('open', {
       url: exporter.url,
       rate,
       durationSeconds: n / rate,
-      requests: garminRequests(from, n),
+      requests: pushes.slice(from, from + n),
     });
   // Which pushes the exporter accepted: `accepted` 1 in a 200 answer (0 would be a duplicate, none here).
   const collectAccepted = (run, from, into) =>

@@ -33,7 +33,8 @@ const GARMIN_PUSH_ONLY = {
 /**
  * Garmin push notifications (summary inline, so the worker writes without a provider call) for the demo
  * roster's linked Garmin users, from the simulator's own generator: realistic sports, distances, time zones.
- * Returns the bodies and, per body, the summaryId and distance the worker must write exactly once.
+ * Returns the path and body of each (a request as bench/lib/open-load.mjs sends it) and the summaryId and
+ * distance the worker must write exactly once.
  */
 export function garminPushDeliveries(count, seed = 7) {
   const world = new World({ roster: demoRoster(), maxActivities: count + 1_000 });
@@ -50,6 +51,11 @@ export function garminPushDeliveries(count, seed = 7) {
   });
   return deliveries.map((d) => {
     const [summary] = JSON.parse(d.body).activities;
-    return { body: d.body, summaryId: summary.summaryId, distanceM: summary.distanceInMeters };
+    return {
+      path: '/api/webhooks/garmin',
+      body: d.body,
+      summaryId: summary.summaryId,
+      distanceM: summary.distanceInMeters,
+    };
   });
 }
