@@ -11,4 +11,5 @@ export enum ROUTES {
   SpikeLab = 'spike-lab',
   Incidents = 'incidents',
   QuietList = 'quiet-list',
+  LiveSignal = 'live-signal',
 }

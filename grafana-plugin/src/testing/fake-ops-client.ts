@@ -14,6 +14,7 @@ import { PROXY_ROUTES } from '../constants';
 import type { OpsDeps } from '../components/ops/ops-context';
 import type { OrgRole } from '../api/proxy-routes';
 import { incidentState } from '../pages/Incidents/incidents';
+import { fakeStreams } from './fake-event-source';
 
 /**
  * An in-memory OpsClient for the pages' jest tests: it keeps the exporter's rules that the pages rely on (newest
@@ -165,7 +166,12 @@ export function quietUser(
 }
 
 /** Page dependencies around a fake client; the role decides which controls show, as the proxy's routes say. */
-export function fakeDeps(client: OpsClient, role: OrgRole, now: () => number): OpsDeps {
+export function fakeDeps(
+  client: OpsClient,
+  role: OrgRole,
+  now: () => number,
+  openStream: OpsDeps['openStream'] = fakeStreams().open,
+): OpsDeps {
   let n = 0;
   return {
     client,
@@ -174,5 +180,6 @@ export function fakeDeps(client: OpsClient, role: OrgRole, now: () => number): O
     now,
     newId: () => `key-${++n}`,
     pollMs: { chaos: 1000, incidents: 1000, quiet: 1000 },
+    openStream,
   };
 }

@@ -5,9 +5,15 @@ import { GlobalStyles, PanelChrome } from '@grafana/ui';
 
 import { panelProps } from '../../src/panels/ops-cockpit/testing/panelProps';
 import { SCENARIOS } from '../../src/panels/ops-cockpit/testing/scenarios';
-import { CockpitOptions } from '../../src/panels/ops-cockpit/types';
+import { CockpitOptions, CockpitView } from '../../src/panels/ops-cockpit/types';
 
-const TITLES = { heatmap: 'Activity heatmap', progress: 'Challenge progress', stress: 'Stress mode' };
+const TITLES: Record<CockpitView, string> = {
+  heatmap: 'Activity heatmap',
+  progress: 'Challenge progress',
+  stress: 'Stress mode',
+  pulse: 'Provider pulse',
+  signal: 'Live signal',
+};
 
 let root: Root | undefined;
 let renders = 0;
@@ -39,7 +45,9 @@ export function mount(
           width={scenario.width}
           height={scenario.height}
         >
-          {(width, height) => <Panel {...panelProps(scenario.series, options, { width, height })} />}
+          {(width, height) => (
+            <Panel {...panelProps(scenario.series, options, { width, height }, scenario.range)} />
+          )}
         </PanelChrome>
       </div>
     </ThemeContext.Provider>,

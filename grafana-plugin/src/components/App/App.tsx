@@ -6,6 +6,7 @@ import { OpsProvider, type OpsDeps } from '../ops/ops-context';
 import { SpikeLab } from '../../pages/SpikeLab/SpikeLab';
 import { Incidents } from '../../pages/Incidents/Incidents';
 import { QuietList } from '../../pages/QuietList/QuietList';
+import { LiveSignal } from '../../pages/LiveSignal/LiveSignal';
 
 export type AppProps = AppRootProps & { deps: OpsDeps };
 
@@ -16,6 +17,7 @@ function App({ deps }: AppProps) {
       <Routes>
         <Route path={ROUTES.Incidents} element={<Incidents />} />
         <Route path={ROUTES.QuietList} element={<QuietList />} />
+        <Route path={ROUTES.LiveSignal} element={<LiveSignal />} />
         <Route path="*" element={<SpikeLab />} />
       </Routes>
     </OpsProvider>

@@ -6,18 +6,22 @@ import type { OpsDeps } from './ops-context';
 
 /**
  * The pages' dependencies inside Grafana: the plugin proxy under Grafana's sub path, reached with the browser's
- * session cookie, and the signed-in user's org role from Grafana's boot data.
+ * session cookie (fetch for calls, EventSource for the live signal), and the signed-in user's org role from
+ * Grafana's boot data.
  */
 export function grafanaDeps(): OpsDeps {
   const orgRole = config.bootData?.user?.orgRole;
+  const proxy = `${config.appSubUrl ?? ''}${PROXY_PATH}`;
   return {
     client: createOpsClient({
-      baseUrl: `${config.appSubUrl ?? ''}${PROXY_PATH}`,
+      baseUrl: proxy,
       fetch: (input, init) => window.fetch(input, init),
     }),
     role: isOrgRole(orgRole) ? orgRole : 'None',
     routes: PROXY_ROUTES,
     now: () => Date.now(),
     newId: () => crypto.randomUUID(),
+    // Same origin: the browser sends Grafana's session cookie with it, as with fetch.
+    openStream: (path) => new EventSource(`${proxy}/${path}`),
   };
 }

@@ -1,6 +1,7 @@
 import React, { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { OpsApiError, type OpsClient } from '../../api/ops-client';
 import { mayRequest, type OrgRole, type ProxyRoute } from '../../api/proxy-routes';
+import type { OpenStream } from '../../pages/LiveSignal/use-throughput-stream';
 
 /** What every page needs, passed in once by the app root (module.tsx in Grafana, the harness in tests). */
 export interface OpsDeps {
@@ -12,6 +13,8 @@ export interface OpsDeps {
   now: () => number;
   /** A fresh Idempotency-Key per nudge click. */
   newId: () => string;
+  /** Opens a server-sent event stream at a proxy path (the browser's EventSource in Grafana). */
+  openStream: OpenStream;
   /** Poll intervals; the defaults suit people watching, tests shorten them. */
   pollMs?: Partial<Record<'chaos' | 'incidents' | 'quiet', number>>;
 }

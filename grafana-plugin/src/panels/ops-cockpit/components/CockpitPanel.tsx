@@ -5,10 +5,12 @@ import { PanelDataErrorView } from '@grafana/runtime';
 import { useStyles2 } from '@grafana/ui';
 
 import { appLinkFor } from '../model/app-links';
-import { noDataMessage, toViewModel, viewOf } from '../model/view';
+import { noDataMessage, toViewModel, viewOf, ViewModel } from '../model/view';
 import { CockpitOptions } from '../types';
+import { Ecg } from './Ecg';
 import { HeatmapView } from './HeatmapView';
 import { ProgressView } from './ProgressView';
+import { PulseView } from './PulseView';
 import { StressView } from './StressView';
 
 /** The panel: picks the view from the `view` option; Grafana's own no-data view when the query lacks its data. */
@@ -19,8 +21,14 @@ export const CockpitPanel = ({
   height,
   id,
   fieldConfig,
+  timeRange,
 }: PanelProps<CockpitOptions>) => {
-  const viewModel = useMemo(() => toViewModel(options, data.series), [options, data.series]);
+  const from = timeRange.from.valueOf();
+  const to = timeRange.to.valueOf();
+  const viewModel = useMemo(
+    () => toViewModel(options, data.series, { from, to }),
+    [options, data.series, from, to],
+  );
   const styles = useStyles2(getStyles);
   const link = appLinkFor(viewOf(options));
 
@@ -36,7 +44,7 @@ export const CockpitPanel = ({
   }
   return (
     <div className={styles.wrapper} style={{ width, height }}>
-      {view(viewModel, width, height)}
+      {view(viewModel, width, height, to)}
       {/* The matching page of the Ops Cockpit app, under Grafana's sub path when it has one. A plain anchor:
           Grafana turns clicks on in-app links into client-side navigation, and it needs no router here. */}
       <a className={styles.link} href={locationUtil.assureBaseUrl(link.path)} data-testid="app-link">
@@ -46,8 +54,13 @@ export const CockpitPanel = ({
   );
 };
 
-function view(viewModel: NonNullable<ReturnType<typeof toViewModel>>, width: number, height: number) {
+function view(viewModel: ViewModel, width: number, height: number, now: number) {
   switch (viewModel.view) {
+    // The newer views leave the bottom line to the app link.
+    case 'pulse':
+      return <PulseView tiles={viewModel.model} width={width} height={height - LINK_ROOM} now={now} />;
+    case 'signal':
+      return <Ecg model={viewModel.model} width={width} height={height - LINK_ROOM} />;
     case 'progress':
       return <ProgressView model={viewModel.model} width={width} height={height} />;
     case 'stress':
@@ -56,6 +69,8 @@ function view(viewModel: NonNullable<ReturnType<typeof toViewModel>>, width: num
       return <HeatmapView model={viewModel.model} width={width} height={height} />;
   }
 }
+
+const LINK_ROOM = 18;
 
 const getStyles = (theme: GrafanaTheme2) => ({
   wrapper: css({ position: 'relative' }),

@@ -9,12 +9,21 @@ export interface AppLink {
   label: string;
 }
 
+const page = (path: string, label: string): AppLink => ({ path: `/a/${APP_ID}/${path}`, label });
+
 /**
  * Where each view leads in the app: the stress view to the incidents that lower the calm score, the heatmap and
- * the progress ring to the quiet list, whose nudges bring runners (and miles) back.
+ * the progress ring to the quiet list, whose nudges bring runners (and miles) back; the pulse grid to Spike Lab,
+ * where provider outages are rehearsed; the signal to its live page, fed by the exporter's stream.
  */
+const LINKS: Record<CockpitView, AppLink> = {
+  stress: page('incidents', 'Incidents'),
+  heatmap: page('quiet-list', 'Quiet list'),
+  progress: page('quiet-list', 'Quiet list'),
+  pulse: page('spike-lab', 'Spike Lab'),
+  signal: page('live-signal', 'Live signal'),
+};
+
 export function appLinkFor(view: CockpitView): AppLink {
-  return view === 'stress'
-    ? { path: `/a/${APP_ID}/incidents`, label: 'Incidents' }
-    : { path: `/a/${APP_ID}/quiet-list`, label: 'Quiet list' };
+  return LINKS[view];
 }

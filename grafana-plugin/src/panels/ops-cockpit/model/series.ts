@@ -11,7 +11,8 @@ export interface NumericSeries {
 
 /** How a dashboard query names a metric: its Prometheus name, or the refId given to the query. */
 export interface SeriesName {
-  metric: string;
+  /** Absent for a series that only an aggregated query makes (it has no metric name of its own). */
+  metric?: string;
   refIds: string[];
 }
 
@@ -65,10 +66,18 @@ export function isSeries({ frame, field, labels }: NumericSeries, name: SeriesNa
     field.config?.displayNameFromDS,
     tableMetricName(frame),
   ];
-  return candidates.includes(name.metric) || (frame.refId !== undefined && name.refIds.includes(frame.refId));
+  return (
+    (name.metric !== undefined && candidates.includes(name.metric)) ||
+    (frame.refId !== undefined && name.refIds.includes(frame.refId))
+  );
 }
 
 /** The latest value of the first series that is `name`, if any carries a number. */
 export function findValue(series: NumericSeries[], name: SeriesName): number | undefined {
   return series.find((s) => s.value !== undefined && isSeries(s, name))?.value;
+}
+
+/** A label value as people read it: "apple_health" → "Apple health" (providers, factors a newer exporter adds). */
+export function humanize(id: string): string {
+  return id.charAt(0).toUpperCase() + id.slice(1).replace(/_/g, ' ');
 }

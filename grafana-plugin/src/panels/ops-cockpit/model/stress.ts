@@ -1,7 +1,7 @@
 import { DataFrame } from '@grafana/data';
 
 import { DEFAULT_OPTIONS } from '../types';
-import { findValue, numericSeries, SeriesName } from './series';
+import { findValue, humanize, numericSeries, SeriesName } from './series';
 
 export const CALM_SCORE: SeriesName = { metric: 'ops_calm_score', refIds: ['score'] };
 
@@ -27,9 +27,7 @@ export interface StressModel {
 }
 
 /** "provider_timeouts" → "Provider timeouts", for factors a newer exporter may add. */
-const labelOf = (factor: string) =>
-  CALM_FACTORS.find((f) => f.factor === factor)?.label ??
-  factor.charAt(0).toUpperCase() + factor.slice(1).replace(/_/g, ' ');
+const labelOf = (factor: string) => CALM_FACTORS.find((f) => f.factor === factor)?.label ?? humanize(factor);
 
 /**
  * The calm score and its factors. Any series with a `factor` label is a penalty (ops_calm_penalty); the known

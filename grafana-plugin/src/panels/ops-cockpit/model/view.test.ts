@@ -7,7 +7,10 @@ describe('viewOf', () => {
     expect(viewOf({ view: 'stress' })).toBe('stress');
     expect(viewOf({ view: 'progress' })).toBe('progress');
     expect(viewOf({})).toBe('heatmap');
+    expect(viewOf({ view: 'pulse' })).toBe('pulse');
+    expect(viewOf({ view: 'signal' })).toBe('signal');
     expect(viewOf({ view: 'gauge' as never })).toBe('heatmap');
+    expect(viewOf({ view: 'toString' as never })).toBe('heatmap');
   });
 });
 

@@ -3,7 +3,8 @@ import { createDataFrame, DataFrame, FieldType, Labels } from '@grafana/data';
 // Frames shaped like the ones Grafana's Prometheus data source hands a panel, for tests and the browser
 // harness. Not imported by module.ts, so never part of the plugin bundle.
 
-const AT = Date.UTC(2026, 10, 26, 12, 0, 0);
+/** When every test frame was queried: the end of the scenarios' time range. */
+export const AT = Date.UTC(2026, 10, 26, 12, 0, 0);
 const TARGET = { instance: 'exporter:8080', job: 'ops-exporter' };
 
 export interface InstantOptions {
@@ -82,4 +83,55 @@ export function stressSeries(score: number, penalties: Record<string, number>): 
       instantFrame('ops_calm_penalty', value, { factor }, { refId: 'B' }),
     ),
   ];
+}
+
+/** What one provider's probes report to the Pulse grid (success 0–1, durations in seconds). */
+export interface ProbeReadings {
+  up: number;
+  success: number;
+  p95: number;
+  ttfb: number;
+  /** Failure reasons → seconds before AT they were last seen. */
+  failures?: Record<string, number>;
+}
+
+/** The Pulse grid's five queries, as the dashboard writes them: bare metrics by name, computed ones by refId. */
+export function pulseSeries(providers: Record<string, ProbeReadings>): DataFrame[] {
+  return Object.entries(providers).flatMap(([provider, r]) => [
+    instantFrame('ops_provider_probe_success', r.up, { provider }, { refId: 'up' }),
+    instantFrame('', r.success, { provider }, { refId: 'success', aggregated: true, legend: provider }),
+    instantFrame('', r.p95, { provider }, { refId: 'p95', aggregated: true, legend: provider }),
+    instantFrame(
+      'ops_provider_probe_duration_seconds',
+      r.ttfb,
+      { provider, phase: 'ttfb' },
+      { refId: 'ttfb' },
+    ),
+    ...Object.entries(r.failures ?? {}).map(([reason, ago]) =>
+      instantFrame('', AT / 1000 - ago, { provider, reason }, { refId: 'failure', aggregated: true }),
+    ),
+  ]);
+}
+
+/** A range query of events/s, one frame per provider (`sum by (provider) (rate(...))`), ending at AT. */
+export function signalFrames(byProvider: Record<string, number[]>, stepMs = 5000): DataFrame[] {
+  return Object.entries(byProvider).map(([provider, values]) =>
+    createDataFrame({
+      refId: 'events',
+      fields: [
+        {
+          name: 'Time',
+          type: FieldType.time,
+          values: values.map((_, i) => AT - (values.length - 1 - i) * stepMs),
+        },
+        {
+          name: 'Value',
+          type: FieldType.number,
+          values,
+          labels: { provider },
+          config: { displayNameFromDS: provider },
+        },
+      ],
+    }),
+  );
 }

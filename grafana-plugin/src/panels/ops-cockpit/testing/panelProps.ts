@@ -1,4 +1,5 @@
 import {
+  dateTime,
   EventBusSrv,
   getDefaultTimeRange,
   LoadingState,
@@ -14,8 +15,11 @@ export function panelProps(
   series: DataFrame[],
   options: Partial<CockpitOptions> = {},
   size: { width: number; height: number } = { width: 640, height: 280 },
+  range?: { from: number; to: number },
 ): PanelProps<CockpitOptions> {
-  const timeRange = getDefaultTimeRange();
+  const timeRange = range
+    ? { from: dateTime(range.from), to: dateTime(range.to), raw: { from: 'now-10m', to: 'now' } }
+    : getDefaultTimeRange();
   const data: PanelData = { state: LoadingState.Done, series, timeRange };
   const ignore = () => undefined;
   return {
