@@ -22,6 +22,11 @@ describe('screenshots against the committed baselines', () => {
     'progress-near-finish',
     'calm',
     'stressed',
+    'pulse',
+    'pulse-down',
+    'signal',
+    'signal-flatline',
+    'signal-spike',
   ].flatMap((scenario) => (['dark', 'light'] as Theme[]).map((theme): [string, Theme] => [scenario, theme]));
 
   test.each(cases)('%s, %s theme', async (scenario, theme) => {
@@ -213,6 +218,159 @@ describe('stress mode', () => {
   test("no calm score series: Grafana's no-data view", async () => {
     const p = await open('stress-empty');
     expect(await p.getByTestId('cockpit-stress').count()).toBe(0);
+    expect(await p.getByTestId('panel').innerText()).toContain('No data');
+  });
+});
+
+describe('pulse grid', () => {
+  const tiles = (p: Page) =>
+    p
+      .getByTestId('pulse-tile')
+      .evaluateAll((els) =>
+        els.map((el) => [
+          el.getAttribute('data-provider'),
+          el.getAttribute('data-state'),
+          el.querySelector('[data-testid="pulse-bar"]')!.getAttribute('data-level'),
+        ]),
+      );
+
+  test('healthy: every provider up with a green bar and a pulsing dot', async () => {
+    const p = await open('pulse');
+    expect(await tiles(p)).toEqual([
+      ['apple_health', 'up', 'ok'],
+      ['garmin', 'up', 'ok'],
+      ['strava', 'up', 'ok'],
+    ]);
+    const dots = await p
+      .getByTestId('pulse-dot')
+      .evaluateAll((els) => els.map((el) => getComputedStyle(el).animationName));
+    expect(dots.every((name) => name !== 'none')).toBe(true);
+    const bar = p.getByTestId('pulse-bar').first();
+    const [barWidth, trackWidth] = await bar.evaluate((el) => [
+      el.getBoundingClientRect().width,
+      el.parentElement!.getBoundingClientRect().width,
+    ]);
+    expect(barWidth / trackWidth).toBeCloseTo(1, 2);
+  });
+
+  test('down and degraded: red and orange bars, still dots, the last failure; Polar appears on its own', async () => {
+    const p = await open('pulse-down');
+    expect(await tiles(p)).toEqual([
+      ['apple_health', 'down', 'critical'],
+      ['garmin', 'degraded', 'warn'],
+      ['polar', 'up', 'ok'],
+      ['strava', 'up', 'ok'],
+    ]);
+    const animations = await p
+      .getByTestId('pulse-dot')
+      .evaluateAll((els) => els.map((el) => getComputedStyle(el).animationName !== 'none'));
+    expect(animations).toEqual([false, false, true, true]);
+    const apple = p.getByTestId('pulse-tile').first();
+    expect(await apple.getByTestId('pulse-failure').innerText()).toBe('last failure: http_4xx, 3 min ago');
+    const colours = await p
+      .getByTestId('pulse-bar')
+      .evaluateAll((els) => els.map((el) => getComputedStyle(el).backgroundColor));
+    expect(new Set(colours.slice(0, 3)).size).toBe(3);
+  });
+
+  test('prefers-reduced-motion: the dots stay still, the colours stay', async () => {
+    const p = await open('pulse', { reducedMotion: 'reduce' });
+    const dots = await p
+      .getByTestId('pulse-dot')
+      .evaluateAll((els) => els.map((el) => getComputedStyle(el).animationName));
+    expect(dots).toEqual(['none', 'none', 'none']);
+    const png = await p.getByTestId('panel').screenshot({ animations: 'disabled' });
+    expect(await checkBaseline('pulse-reduced-motion-dark', png, BASELINES)).toBeUndefined();
+  });
+
+  test("no provider series: Grafana's no-data view", async () => {
+    const p = await open('pulse-empty');
+    expect(await p.getByTestId('pulse-tile').count()).toBe(0);
+    expect(await p.getByTestId('panel').innerText()).toContain('No data');
+  });
+});
+
+describe('live signal ECG', () => {
+  const traces = (p: Page) =>
+    p
+      .getByTestId('signal-trace')
+      .evaluateAll((els) =>
+        els.map((el) => [
+          el.getAttribute('data-provider'),
+          el.getAttribute('data-flatline'),
+          el.getAttribute('data-spikes'),
+        ]),
+      );
+
+  test('a smooth line per provider over a gradient fill, inside the panel', async () => {
+    const p = await open('signal');
+    expect(await traces(p)).toEqual([
+      ['apple_health', 'false', '0'],
+      ['garmin', 'false', '0'],
+      ['strava', 'false', '0'],
+    ]);
+    const first = p.getByTestId('signal-trace').first();
+    const [areaFill, line, stops] = await first.evaluate((g) => {
+      const [area, path] = Array.from(g.querySelectorAll('path'));
+      const gradient = g.querySelector(area.getAttribute('fill')!.slice(4, -1))!;
+      return [
+        area.getAttribute('fill'),
+        path.getAttribute('d'),
+        Array.from(gradient.querySelectorAll('stop')).map((stop) => stop.getAttribute('stop-opacity')),
+      ];
+    });
+    expect(areaFill).toMatch(/^url\(#/);
+    expect(stops).toEqual(['0.45', '0']);
+    expect((line!.match(/C/g) ?? []).length).toBe(119);
+    // Every point of the curve lies inside the drawing: x from 0 to the svg's width, y inside its height.
+    const [width, height] = await p
+      .getByTestId('ecg')
+      .locator('svg')
+      .evaluate((svg) => [Number(svg.getAttribute('width')), Number(svg.getAttribute('height'))]);
+    const numbers = line!.replace(/^M/, '').split(/[C,]/).map(Number);
+    const xs = numbers.filter((_, i) => i % 2 === 0);
+    const ys = numbers.filter((_, i) => i % 2 === 1);
+    // The first sample is 595 s into the 600 s range: it starts 5 s' worth from the left edge.
+    expect(Math.min(...xs)).toBeCloseTo((5 / 600) * width, 0);
+    expect(Math.max(...xs)).toBeCloseTo(width, 0);
+    expect(Math.min(...ys)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...ys)).toBeLessThanOrEqual(height);
+  });
+
+  test('a provider at zero for longer than flatlineSeconds is drawn in red and named a flatline', async () => {
+    const p = await open('signal-flatline');
+    expect(await traces(p)).toEqual([
+      ['apple_health', 'false', '0'],
+      ['garmin', 'true', '0'],
+      ['strava', 'false', '0'],
+    ]);
+    const stroke = (provider: string) =>
+      p
+        .locator(`[data-testid="signal-trace"][data-provider="${provider}"] path`)
+        .nth(1)
+        .getAttribute('stroke');
+    // The theme's error red: red well above green and blue.
+    const [r, g, b] = ((await stroke('garmin')) ?? '')
+      .match(/[0-9a-f]{2}/gi)!
+      .slice(0, 3)
+      .map((h) => parseInt(h, 16));
+    expect(r).toBeGreaterThan(g + 80);
+    expect(r).toBeGreaterThan(b + 60);
+    expect(await stroke('strava')).not.toBe(await stroke('garmin'));
+    expect(await p.locator('[data-testid="signal-legend"][data-provider="garmin"]').innerText()).toContain(
+      'FLATLINE',
+    );
+  });
+
+  test('samples above spikeFactor × the recent median are ringed', async () => {
+    const p = await open('signal-spike');
+    expect(await traces(p)).toContainEqual(['strava', 'false', '2']);
+    expect(await p.getByTestId('signal-spike').count()).toBe(2);
+  });
+
+  test("no series: Grafana's no-data view", async () => {
+    const p = await open('signal-empty');
+    expect(await p.getByTestId('ecg').count()).toBe(0);
     expect(await p.getByTestId('panel').innerText()).toContain('No data');
   });
 });

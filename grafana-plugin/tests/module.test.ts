@@ -55,22 +55,51 @@ test('exports a PanelPlugin of @grafana/data with the documented options and def
       defaults: plugin.defaults,
       paths: items.map((i) => i.path),
       views: items.find((i) => i.path === 'view')?.settings?.options?.map((o) => o.value),
-      shown: { heatmap: shown('heatmap'), progress: shown('progress'), stress: shown('stress') },
+      shown: Object.fromEntries(
+        ['heatmap', 'progress', 'stress', 'pulse', 'signal'].map((view) => [view, shown(view)]),
+      ),
     };
   });
   expect(info.isPanelPlugin).toBe(true);
-  expect(info.defaults).toEqual({ view: 'heatmap', goalMiles: 100, stressThreshold: 50 });
-  expect(info.paths).toEqual(['view', 'goalMiles', 'stressThreshold']);
-  expect(info.views).toEqual(['heatmap', 'progress', 'stress']);
+  expect(info.defaults).toEqual({
+    view: 'heatmap',
+    goalMiles: 100,
+    stressThreshold: 50,
+    pulseWarnPercent: 99,
+    pulseCriticalPercent: 95,
+    pulseLatencyMs: 500,
+    flatlineSeconds: 60,
+    spikeFactor: 3,
+  });
+  expect(info.paths).toEqual([
+    'view',
+    'goalMiles',
+    'stressThreshold',
+    'pulseWarnPercent',
+    'pulseCriticalPercent',
+    'pulseLatencyMs',
+    'flatlineSeconds',
+    'spikeFactor',
+  ]);
+  expect(info.views).toEqual(['heatmap', 'progress', 'stress', 'pulse', 'signal']);
   expect(info.shown).toEqual({
     heatmap: ['view'],
     progress: ['view', 'goalMiles'],
     stress: ['view', 'stressThreshold'],
+    pulse: ['view', 'pulseWarnPercent', 'pulseCriticalPercent', 'pulseLatencyMs'],
+    signal: ['view', 'flatlineSeconds', 'spikeFactor'],
   });
 });
 
 test('the built panel draws each view exactly as the sources do (same screenshot baselines)', async () => {
-  for (const scenario of ['heatmap', 'progress', 'stressed']) {
+  for (const scenario of [
+    'heatmap',
+    'progress',
+    'stressed',
+    'pulse-down',
+    'signal-flatline',
+    'signal-spike',
+  ]) {
     await render(scenario);
     await harness.settle();
     const png = await harness.page.getByTestId('panel').screenshot({ animations: 'disabled' });

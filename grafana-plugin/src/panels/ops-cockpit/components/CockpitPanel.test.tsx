@@ -55,7 +55,8 @@ describe('CockpitPanel', () => {
       ['strava', 'up'],
     ]);
     expect(tiles[0]).toHaveTextContent('Apple healthdown');
-    expect(within(tiles[0]).getByTestId('pulse-numbers')).toHaveTextContent('62 % · p95 1.9 s · TTFB 500 ms');
+    expect(within(tiles[0]).getByTestId('pulse-success')).toHaveTextContent('62 %');
+    expect(within(tiles[0]).getByTestId('pulse-numbers')).toHaveTextContent('p95 1.9 s · TTFB 500 ms');
     expect(within(tiles[0]).getByTestId('pulse-failure')).toHaveTextContent(
       'last failure: http_4xx, 3 min ago',
     );

@@ -25,6 +25,9 @@ export const PulseView = ({ tiles, width, height, now }: Props) => {
             <span data-testid="pulse-dot" className={cx(s.dot, s[t.state], t.state === 'up' && s.pulsing)} />
             <b>{t.label}</b>
             <span className={s.dim}>{STATE_TEXT[t.state]}</span>
+            <b data-testid="pulse-success" className={s.percent}>
+              {t.successPercent === undefined ? '–' : formatPercent(t.successPercent)}
+            </b>
           </div>
           <div className={s.track} title="probe success over the range">
             <div
@@ -35,8 +38,7 @@ export const PulseView = ({ tiles, width, height, now }: Props) => {
             />
           </div>
           <div data-testid="pulse-numbers" className={s.dim}>
-            {t.successPercent === undefined ? '–' : formatPercent(t.successPercent)} · p95 {formatMs(t.p95Ms)}{' '}
-            · TTFB {formatMs(t.ttfbMs)}
+            p95 {formatMs(t.p95Ms)} · TTFB {formatMs(t.ttfbMs)}
           </div>
           <div data-testid="pulse-failure" className={s.dim}>
             {t.lastFailure
@@ -65,7 +67,7 @@ const getStyles = (theme: GrafanaTheme2) => {
     level,
     grid: css({
       display: 'grid',
-      gridTemplateColumns: 'repeat(auto-fill, minmax(190px, 1fr))',
+      gridTemplateColumns: 'repeat(auto-fit, minmax(180px, 1fr))',
       alignContent: 'start',
       gap: theme.spacing(2),
       padding: theme.spacing(1),
@@ -76,9 +78,11 @@ const getStyles = (theme: GrafanaTheme2) => {
       display: 'flex',
       alignItems: 'center',
       gap: theme.spacing(1),
+      whiteSpace: 'nowrap',
       fontSize: theme.typography.body.fontSize,
     }),
     dim: css({ color: text.secondary, marginTop: 2 }),
+    percent: css({ marginLeft: 'auto', fontVariantNumeric: 'tabular-nums' }),
     track: css({
       height: 8,
       margin: theme.spacing(1, 0, 0.5),

@@ -27,7 +27,7 @@ export interface Scenario {
 const HEATMAP = { width: 720, height: 260 };
 const RING = { width: 340, height: 340 };
 const STRESS = { width: 460, height: 260 };
-const PULSE = { width: 820, height: 200, range: { from: AT - 3_600_000, to: AT } };
+const PULSE = { width: 900, height: 200, range: { from: AT - 3_600_000, to: AT } };
 const SIGNAL = { width: 720, height: 260, range: { from: AT - 600_000, to: AT } };
 
 const healthy = { up: 1, success: 0.998, p95: 0.182, ttfb: 0.064 };
