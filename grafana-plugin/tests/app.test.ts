@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 
 import type { SignedInUser } from './plugin-proxy';
 import { OPERATOR_TOKEN, mailBody, startOpsBackend, waitFor, type OpsBackend } from './backend';
+import { openAppPage } from './app-page';
 import { launchChromium } from './chromium';
 import { startGrafanaStandIn, type GrafanaStandIn } from './grafana-standin';
 import { APP_BASELINES, PANEL_DIR, pluginRoot } from './harness-page';
@@ -47,15 +48,8 @@ afterEach(() => {
 });
 
 /** Signs `user` in and opens an app page, as a browser tab on Grafana would. */
-async function open(user: SignedInUser, page: string): Promise<Page> {
-  grafana.signIn(user);
-  const tab = await browser.newPage({ viewport: { width: 1200, height: 800 }, deviceScaleFactor: 1 });
-  tab.on('pageerror', (error) => errors.push(error.message));
-  await tab.goto(`${grafana.url}/a/ops-cockpit-app/${page}`);
-  await tab.waitForSelector('body[data-harness="ready"]');
-  await tab.evaluate(() => document.fonts.ready.then(() => undefined));
-  return tab;
-}
+const open = (user: SignedInUser, page: string): Promise<Page> =>
+  openAppPage(browser, grafana, user, page, errors);
 
 /** A call from inside the page, as a tampered or scripted browser would send it: only the proxy stands between. */
 function fetchInPage(tab: Page, method: string, proxyPath: string, body?: unknown) {

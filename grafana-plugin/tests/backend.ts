@@ -61,7 +61,10 @@ export interface OpsBackend {
  * The real exporter (chaos on, one operator token) and worker (nudge e-mail through SMTP to the sink) on a fresh
  * database and Redis prefix. Strava is pointed at a closed loopback port: nothing leaves the machine.
  */
-export async function startOpsBackend(label: string): Promise<OpsBackend> {
+export async function startOpsBackend(
+  label: string,
+  exporterEnv: Record<string, string> = {},
+): Promise<OpsBackend> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -88,6 +91,7 @@ export async function startOpsBackend(label: string): Promise<OpsBackend> {
       HOST: '127.0.0.1',
       PORT: String(port),
       OPS_OPERATOR_TOKENS: `grafana:${OPERATOR_TOKEN}`,
+      ...exporterEnv,
     });
     cleanups.push(() => exporter.stop());
     const worker = testing.spawnService('worker', {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import pluginJson from '../src/plugin.json';
-import { createPluginProxy, type SignedInUser } from './plugin-proxy';
+import { createPluginProxy, type ProxyFaults, type SignedInUser } from './plugin-proxy';
 import { ROOTS, pluginRoot } from './harness-page';
 import { CONTENT_TYPES, inside, resolvePath } from './server';
 
@@ -18,6 +18,8 @@ export interface GrafanaStandIn {
   /** Signs a user in (or out, with undefined): the next page load and every proxied call use them. */
   signIn(user: SignedInUser | undefined): void;
   proxyLog: ReturnType<typeof createPluginProxy>['log'];
+  /** What happens behind Grafana's proxy: the exporter unreachable, a stream held silent. */
+  proxyFaults: ProxyFaults;
   /** Paths asked for that had no file. */
   missing: string[];
   close(): Promise<void>;
@@ -113,6 +115,7 @@ export async function startGrafanaStandIn(options: StandInOptions): Promise<Graf
     url: `http://127.0.0.1:${port}`,
     signIn: (next) => (user = next),
     proxyLog: proxy.log,
+    proxyFaults: proxy.faults,
     missing,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

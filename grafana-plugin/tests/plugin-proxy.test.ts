@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import pluginJson from '../src/plugin.json';
@@ -22,6 +22,18 @@ let base: string;
 let user: SignedInUser | undefined;
 let proxy: ReturnType<typeof createPluginProxy>;
 
+/** The exporter's stream: headers and one event at once, then nothing until the test ends it. */
+let streamSeen: { headers: IncomingMessage['headers']; closed: boolean; end(): void } | undefined;
+function stream(req: IncomingMessage, res: ServerResponse) {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' });
+  res.write(
+    'retry: 5000\n\nevent: throughput\ndata: {"at":"2026-11-26T12:00:05.000Z","byProvider":{"strava":1}}\n\n',
+  );
+  const seen = { headers: req.headers, closed: false, end: () => res.end() };
+  req.on('close', () => (seen.closed = true));
+  streamSeen = seen;
+}
+
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
@@ -29,6 +41,10 @@ async function listen(server: Server): Promise<number> {
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
+    if (req.url === '/api/ops/throughput/stream') {
+      stream(req, res);
+      return;
+    }
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
@@ -173,6 +189,44 @@ describe('the stand-in for Grafana’s plugin proxy', () => {
       expect(echo.headers.authorization).toBe('Bearer <no value>');
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('passes text/event-stream through unbuffered: the first event arrives while the upstream stream is open', async () => {
+    as('vic', 'Viewer');
+    const abort = new AbortController();
+    const res = await fetch(`${base}${APP}/api/ops/throughput/stream`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('content-length')).toBeNull();
+    const reader = res.body!.getReader();
+    const first = await Promise.race([
+      reader.read(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no event within 2 s')), 2000)),
+    ]);
+    expect(new TextDecoder().decode(first.value)).toContain('event: throughput\ndata: {"at":');
+    expect(streamSeen!.closed).toBe(false);
+    expect(streamSeen!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(streamSeen!.headers['x-grafana-user']).toBe('vic');
+    // The browser closes its EventSource: the upstream request is ended too, no stream is left open.
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
+    const deadline = Date.now() + 2000;
+    while (!streamSeen!.closed && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(streamSeen!.closed).toBe(true);
+  });
+
+  it('a signed-out browser and an unreachable exporter get 401 and 502 for the stream too', async () => {
+    user = undefined;
+    expect((await fetch(`${base}${APP}/api/ops/throughput/stream`)).status).toBe(401);
+    as('vic', 'Viewer');
+    proxy.faults.unreachable = true;
+    try {
+      expect((await fetch(`${base}${APP}/api/ops/throughput/stream`)).status).toBe(502);
+    } finally {
+      proxy.faults.unreachable = false;
     }
   });
 });

@@ -41,6 +41,17 @@ export interface ProxiedRequest {
   status: number;
 }
 
+/**
+ * Switches for the tests, standing for what happens behind Grafana: `unreachable` answers every new request 502
+ * (Grafana's answer while the exporter is down) and `cutStreams()` ends the streams under way; `hold` keeps event
+ * streams open but forwards nothing more (a stuck hop), until it is set back.
+ */
+export interface ProxyFaults {
+  unreachable: boolean;
+  hold: boolean;
+  cutStreams(): void;
+}
+
 const PROXY_PATH = /^\/api\/plugin-proxy\/([\w-]+)\/?/;
 
 // Hop-by-hop headers (RFC 9110 7.6.1) are not forwarded, as Go's ReverseProxy drops them.
@@ -66,6 +77,12 @@ function grafanaError(res: ServerResponse, status: number, message: string) {
  */
 export function createPluginProxy(options: PluginProxyOptions) {
   const log: ProxiedRequest[] = [];
+  const streams = new Set<ServerResponse>();
+  const faults: ProxyFaults = {
+    unreachable: false,
+    hold: false,
+    cutStreams: () => streams.forEach((res) => res.destroy()),
+  };
 
   function handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -121,6 +138,11 @@ export function createPluginProxy(options: PluginProxyOptions) {
       ? `${headers['x-forwarded-for']}, ${forwarded}`
       : forwarded;
 
+    if (faults.unreachable) {
+      log.push({ method, path: proxyPath, status: 502 });
+      res.writeHead(502).end();
+      return true;
+    }
     const upstream = httpRequest(
       {
         protocol: target.protocol,
@@ -139,9 +161,20 @@ export function createPluginProxy(options: PluginProxyOptions) {
           }
         }
         res.writeHead(upstreamRes.statusCode ?? 502, out);
-        upstreamRes.pipe(res);
+        // Go's ReverseProxy flushes text/event-stream at once (every write of the body); Node's pipe writes
+        // each chunk as it arrives, so the stand-in passes streams through unbuffered as well.
+        if (String(upstreamRes.headers['content-type']).startsWith('text/event-stream')) {
+          streams.add(res);
+          res.on('close', () => streams.delete(res));
+          upstreamRes.on('data', (chunk: Buffer) => faults.hold || res.write(chunk));
+          upstreamRes.on('end', () => res.end());
+        } else {
+          upstreamRes.pipe(res);
+        }
       },
     );
+    // The browser went away (an EventSource closed): the upstream request ends too, as Go's proxy cancels it.
+    res.on('close', () => upstream.destroy());
     upstream.on('error', () => {
       // Go's ReverseProxy answers 502 with an empty body when the target cannot be reached.
       if (!res.headersSent) {
@@ -155,5 +188,5 @@ export function createPluginProxy(options: PluginProxyOptions) {
     return true;
   }
 
-  return { handle, log };
+  return { handle, log, faults };
 }
