@@ -64,12 +64,19 @@ check('format', bin('prettier'), ['--check', '.']);
 jest('jest', ['--maxWorkers=2'], path.join(results, 'jest.json'));
 
 // The plugin is its own npm project: install it from its lockfile when its node_modules is missing or older.
-const pluginInstalled = path.join(plugin, 'node_modules', '.package-lock.json');
-if (
-  !existsSync(pluginInstalled) ||
-  statSync(pluginInstalled).mtimeMs < statSync(path.join(plugin, 'package-lock.json')).mtimeMs
-) {
-  check('plugin npm ci', 'npm', ['ci', '--no-audit', '--no-fund'], plugin);
+// So is the Grafana 13 / React 19 set the browser harness also loads the built plugin against (tests/grafana13).
+const grafana13 = path.join(plugin, 'tests', 'grafana13');
+for (const [label, dir] of [
+  ['plugin npm ci', plugin],
+  ['plugin Grafana 13 set npm ci', grafana13],
+]) {
+  const installed = path.join(dir, 'node_modules', '.package-lock.json');
+  if (
+    !existsSync(installed) ||
+    statSync(installed).mtimeMs < statSync(path.join(dir, 'package-lock.json')).mtimeMs
+  ) {
+    check(label, 'npm', ['ci', '--no-audit', '--no-fund'], dir);
+  }
 }
 check('plugin typecheck', bin('tsc', plugin), ['--noEmit'], plugin);
 check('plugin lint', bin('eslint', plugin), ['.'], plugin);

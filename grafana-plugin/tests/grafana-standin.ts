@@ -31,6 +31,8 @@ export interface StandInOptions {
   /** Plugin id → the folder Grafana serves it from. */
   plugins: Record<string, string>;
   theme?: 'dark' | 'light';
+  /** Grafana's shared packages the page runs on: 12.4 with React 18 (the build's own), or 13 with React 19. */
+  sharedSet?: '12' | '13';
 }
 
 const APP_PAGE = path.join(ROOTS.pages, 'app.html');
@@ -80,10 +82,10 @@ export async function startGrafanaStandIn(options: StandInOptions): Promise<Graf
           return;
         }
         const boot = JSON.stringify(bootData(user, options.theme ?? 'dark')).replace(/</g, '\\u003c');
-        const html = (await readFile(APP_PAGE, 'utf8')).replace(
-          '<!--BOOT-->',
-          `<script>window.grafanaBootData = ${boot};</script>`,
-        );
+        const shared = options.sharedSet === '13' ? '/g13/app.' : '/app.';
+        const html = (await readFile(APP_PAGE, 'utf8'))
+          .replace('<!--BOOT-->', `<script>window.grafanaBootData = ${boot};</script>`)
+          .replace(/"\/app\.(js|css)"/g, `"${shared}$1"`);
         await sendFile(res, APP_PAGE, html);
         return;
       }
@@ -97,7 +99,7 @@ export async function startGrafanaStandIn(options: StandInOptions): Promise<Graf
         ? options.plugins[plugin[1]] && inside(options.plugins[plugin[1]], plugin[2])
         : icon
           ? inside(ICONS, icon[1])
-          : /^\/app\.(js|css)$/.test(urlPath)
+          : /^(\/g13)?\/app\.(js|css)$/.test(urlPath)
             ? inside(ROOTS.harness, urlPath.slice(1))
             : resolvePath(ROOTS, urlPath);
       if (!file) {

@@ -36,15 +36,19 @@ export function inside(root: string, rel: string): string | undefined {
 
 /** The file a URL path maps to, or undefined; never a path outside its root. */
 export function resolvePath(roots: HarnessRoots, urlPath: string): string | undefined {
-  const font = /^\/public\/fonts\/inter\/([A-Za-z-]+)\.woff2$/.exec(urlPath);
+  // Relative to the page: /g13/amd.html asks under /g13/.
+  const font = /^(?:\/g13)?\/public\/fonts\/inter\/([A-Za-z-]+)\.woff2$/.exec(urlPath);
   if (font) {
     return inside(roots.fonts, `${font[1]}.otf`);
   }
   if (urlPath.startsWith('/dist/')) {
     return inside(roots.dist, urlPath.slice('/dist/'.length));
   }
-  if (/^\/(harness|amd)\.(js|css)$/.test(urlPath)) {
+  if (/^(\/g13)?\/(harness|amd)\.(js|css)$/.test(urlPath)) {
     return inside(roots.harness, urlPath.slice(1));
+  }
+  if (urlPath === '/g13/amd.html') {
+    return inside(roots.pages, 'amd.html');
   }
   return inside(roots.pages, urlPath === '/' ? 'index.html' : urlPath.slice(1));
 }

@@ -3,7 +3,8 @@
 import * as ReactDOM from 'react-dom';
 import * as grafanaData from '@grafana/data';
 
-import { externals } from './externals';
+import { SCENARIOS } from '../../src/panels/ops-cockpit/testing/scenarios';
+import { externals, sharedSet } from './externals';
 import { mount } from './mount';
 
 // Grafana core fills the options-editor registry at start (its editors are not in any package); the option
@@ -28,5 +29,15 @@ grafanaData.standardEditorsRegistry.setInit(() =>
   EDITOR_IDS.map((id) => ({ id, name: id, editor: () => null })),
 );
 
-Object.assign(window, { cockpitHarness: { mount, externals, grafanaData, flushSync: ReactDOM.flushSync } });
+// Each scenario's view and whether its query returned anything, for tests that walk through every one.
+const scenarios = Object.fromEntries(
+  Object.entries(SCENARIOS).map(([name, s]) => [
+    name,
+    { view: s.options.view ?? 'heatmap', empty: s.series.length === 0 },
+  ]),
+);
+
+Object.assign(window, {
+  cockpitHarness: { mount, externals, grafanaData, flushSync: ReactDOM.flushSync, sharedSet, scenarios },
+});
 document.body.dataset.harness = 'ready';

@@ -8,7 +8,7 @@ import * as grafanaRuntime from '@grafana/runtime';
 import { type AppPlugin, type AppPluginMeta, PluginType, createTheme, ThemeContext } from '@grafana/data';
 import { GlobalStyles } from '@grafana/ui';
 
-import { externals } from './externals';
+import { externals, sharedSet } from './externals';
 
 function mountApp(plugin: AppPlugin) {
   const id = 'ops-cockpit-app';
@@ -45,4 +45,4 @@ function mountApp(plugin: AppPlugin) {
   document.body.dataset.harness = 'ready';
 }
 
-Object.assign(window, { cockpitApp: { externals, mountApp } });
+Object.assign(window, { cockpitApp: { externals, mountApp, sharedSet } });

@@ -10,6 +10,15 @@ import * as grafanaData from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
 import * as grafanaUi from '@grafana/ui';
 
+/** The versions of the shared set this bundle was built with (build-harness.js defines it). */
+declare const __SHARED_SET__: {
+  react: string;
+  grafanaUi: string;
+  grafanaData: string;
+  grafanaRuntime: string;
+};
+export const sharedSet = __SHARED_SET__;
+
 export const externals: Record<string, unknown> = {
   react: React,
   'react-dom': ReactDOM,
