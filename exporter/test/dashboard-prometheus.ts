@@ -20,6 +20,8 @@ export interface PromSeries {
   metric: Record<string, string>;
   /** An instant query's [time, value]. */
   value?: [number, string];
+  /** A range query's [time, value] pairs. */
+  values?: Array<[number, string]>;
 }
 /** A Prometheus HTTP API answer; `data` is `{ result }` for queries, a list of label sets for /series. */
 export interface PromAnswer<Data = { result: PromSeries[] }> {

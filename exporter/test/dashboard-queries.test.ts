@@ -143,7 +143,7 @@ describe('Prometheus targets', () => {
     expect(success.strava).toBeGreaterThan(0);
   });
 
-  it('feed the plugin panels the series they read: 7 × 24 heatmap cells, distance and goal, score and factors', async () => {
+  it('feed the plugin panels the series they read: heatmap cells, distance and goal, score and factors, pulse, signal', async () => {
     const plugin = promTargets(dashboard).filter((t) => t.panel.type === PLUGIN_PANEL);
     const results = new Map<string, PromSeries[]>();
     for (const t of plugin)
@@ -162,6 +162,23 @@ describe('Prometheus targets', () => {
         .map((s) => s.metric.factor)
         .sort(),
     ).toEqual(['open_incidents', 'provider_down', 'provider_latency']);
+
+    // The pulse grid: a tile for every probed provider, the failing one with its reason and a recent time.
+    for (const refId of ['up', 'success', 'p95', 'ttfb']) {
+      const providers = results.get(`pulse:${refId}`)!.map((s) => s.metric.provider);
+      expect({ refId, providers: providers.sort() }).toEqual({ refId, providers: [...PROVIDERS].sort() });
+    }
+    const failures = results.get('pulse:failure')!;
+    const apple = failures.find((s) => s.metric.provider === 'apple_health');
+    expect(apple?.metric.reason).toBe('http_4xx');
+    const lastSeen = Number(apple?.value?.[1]);
+    expect(Date.now() / 1000 - lastSeen).toBeLessThan(180);
+    expect(failures.every((s) => s.metric.provider !== 'strava')).toBe(true);
+
+    // The live signal: events/s over time, one series per provider that sent webhooks.
+    const signal = results.get('signal:events')!;
+    expect(signal.length).toBeGreaterThan(0);
+    expect(signal.every((s) => s.metric.provider !== undefined && (s.values?.length ?? 0) > 0)).toBe(true);
   });
 });
 

@@ -100,7 +100,7 @@ describe('the Ops Cockpit dashboard', () => {
 
   it('covers the eight features', () => {
     const views = panels.filter((p) => p.type === PLUGIN_PANEL).map((p) => p.options?.view);
-    expect([...views].sort()).toEqual(['heatmap', 'progress', 'stress']);
+    expect([...views].sort()).toEqual(['heatmap', 'progress', 'pulse', 'signal', 'stress']);
     expect([...metricsOf(dashboard)]).toEqual(
       expect.arrayContaining([
         // 1 provider health grid: up/down, success %, latency from the probe histogram
@@ -162,16 +162,75 @@ describe('ops-cockpit-panel panels', () => {
   const byView = (view: string) => plugin.filter((p) => p.options?.view === view);
   const target = (panel: Panel, refId: string) => panel.targets?.find((t) => t.refId === refId);
 
+  // Each view's options (the panel shows a view's thresholds only for it), with their bounds.
+  const OPTIONS: Record<string, Record<string, [min: number, max: number]>> = {
+    heatmap: {},
+    progress: { goalMiles: [1, Infinity] },
+    stress: { stressThreshold: [0, 100] },
+    pulse: { pulseWarnPercent: [0, 100], pulseCriticalPercent: [0, 100], pulseLatencyMs: [1, Infinity] },
+    signal: { flatlineSeconds: [1, Infinity], spikeFactor: [1, Infinity] },
+  };
+
   it('use only the options the plugin knows, with valid values', () => {
     expect(plugin.length).toBeGreaterThan(0);
     for (const panel of plugin) {
-      const { view, goalMiles, stressThreshold, ...rest } = panel.options ?? {};
-      expect(rest).toEqual({});
-      expect(['heatmap', 'progress', 'stress']).toContain(view);
-      expect(typeof stressThreshold).toBe('number');
-      expect(stressThreshold as number).toBeGreaterThanOrEqual(0);
-      expect(stressThreshold as number).toBeLessThanOrEqual(100);
-      if (goalMiles !== undefined) expect(goalMiles as number).toBeGreaterThan(0);
+      const { view, ...rest } = panel.options ?? {};
+      const known = OPTIONS[view as string];
+      expect({ panel: panel.title, view: known !== undefined }).toEqual({ panel: panel.title, view: true });
+      // stressThreshold is a default every panel may carry (Grafana saves defaults with the panel).
+      const allowed: Record<string, [number, number]> = { stressThreshold: [0, 100], ...known };
+      for (const [key, value] of Object.entries(rest)) {
+        const bounds = allowed[key];
+        expect({ panel: panel.title, key, known: bounds !== undefined }).toEqual({
+          panel: panel.title,
+          key,
+          known: true,
+        });
+        expect(typeof value).toBe('number');
+        expect(value as number).toBeGreaterThanOrEqual(bounds![0]);
+        expect(value as number).toBeLessThanOrEqual(bounds![1]);
+      }
+    }
+  });
+
+  it('give the pulse grid its five queries by provider: up, success and p95 over the range, ttfb, failure', () => {
+    expect(byView('pulse')).toHaveLength(1);
+    for (const panel of byView('pulse')) {
+      expect(panel.targets?.map((t) => t.refId)).toEqual(['up', 'success', 'p95', 'ttfb', 'failure']);
+      for (const t of panel.targets ?? []) {
+        expect({ refId: t.refId, instant: t.instant }).toEqual({ refId: t.refId, instant: true });
+        const refs = promqlReferences(expandPromql(t.expr ?? '', 15, 3600));
+        expect({ refId: t.refId, errors: refs.errors }).toEqual({ refId: t.refId, errors: [] });
+        // The outermost grouping keeps provider: every provider gets its tile, whichever the exporter probes.
+        expect(refs.groupings.at(-1)?.labels).toEqual(expect.arrayContaining(['provider']));
+      }
+      const metrics = (refId: string) =>
+        promqlReferences(expandPromql(target(panel, refId)?.expr ?? '', 15, 3600)).selectors.map(
+          (s) => s.metric,
+        );
+      expect(metrics('up')).toEqual(['ops_provider_probe_success']);
+      expect(new Set(metrics('success'))).toEqual(new Set(['ops_provider_probes_total']));
+      expect(target(panel, 'success')?.expr).toContain('[$__range]');
+      expect(metrics('p95')).toEqual(['ops_provider_probe_request_duration_seconds_bucket']);
+      expect(target(panel, 'p95')?.expr).toContain('[$__range]');
+      expect(metrics('ttfb')).toEqual(['ops_provider_probe_duration_seconds']);
+      expect(new Set(metrics('failure'))).toEqual(new Set(['ops_provider_probes_total']));
+      expect(
+        promqlReferences(expandPromql(target(panel, 'failure')?.expr ?? '', 15, 3600)).groupings.at(-1)
+          ?.labels,
+      ).toEqual(['provider', 'reason']);
+    }
+  });
+
+  it('give the live signal a range query of webhook events/s by provider', () => {
+    expect(byView('signal')).toHaveLength(1);
+    for (const panel of byView('signal')) {
+      expect(panel.targets).toHaveLength(1);
+      const [only] = panel.targets!;
+      expect(only).toMatchObject({ instant: false, range: true, legendFormat: '{{provider}}' });
+      const refs = promqlReferences(expandPromql(only!.expr ?? '', 15, 3600));
+      expect(refs.selectors.map((s) => s.metric)).toEqual(['ops_webhook_events_total']);
+      expect(refs.groupings.map((g) => g.labels)).toEqual([['provider']]);
     }
   });
 
