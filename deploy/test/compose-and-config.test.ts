@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { serviceNodeArgs } from '@ops-cockpit/core';
-import { loadDashboard, PLUGIN_PANEL, queryPanels } from './dashboard-model.js';
+import { loadDashboard, PLUGIN_PANEL, queryPanels } from '../../exporter/test/dashboard-model.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
