@@ -20,9 +20,18 @@ export interface RunResult {
   output: string;
 }
 
-/** Runs a validator from PATH; a missing binary fails the test with how to install it (never a skip). */
-export function run(command: string, args: string[], cwd: string = ROOT): RunResult {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+/**
+ * Runs a validator from PATH (with `env`, or this process's environment); a missing binary fails the test
+ * with how to install it (never a skip).
+ */
+export function run(command: string, args: string[], cwd: string = ROOT, env?: NodeJS.ProcessEnv): RunResult {
+  const result = spawnSync(command, args, {
+    cwd,
+    env: env ?? process.env,
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 64 << 20,
+  });
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -34,8 +43,13 @@ export function run(command: string, args: string[], cwd: string = ROOT): RunRes
 }
 
 /** Runs a validator that must succeed; returns its standard output. */
-export function expectSuccess(command: string, args: string[], cwd?: string): string {
-  const { status, stdout, output } = run(command, args, cwd);
+export function expectSuccess(
+  command: string,
+  args: string[],
+  cwd?: string,
+  env?: NodeJS.ProcessEnv,
+): string {
+  const { status, stdout, output } = run(command, args, cwd, env);
   if (status !== 0) {
     throw new Error(`${command} ${args.join(' ')} exited ${String(status)}:\n${output}`);
   }
