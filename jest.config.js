@@ -29,7 +29,9 @@ module.exports = {
       rootDir: '<rootDir>/deploy',
       resolver: '<rootDir>/test/kubernetes-models-resolver.cjs',
       transform: { '^.+\\.(ts|js)$': swc },
-      transformIgnorePatterns: ['/node_modules/(?!(kubernetes-models|@kubernetes-models|is-cidr|cidr-regex)/)'],
+      transformIgnorePatterns: [
+        '/node_modules/(?!(kubernetes-models|@kubernetes-models|is-cidr|cidr-regex)/)',
+      ],
     },
   ],
   testTimeout: 30000,
