@@ -50,6 +50,14 @@ describe('Grafana provisioning', () => {
       ['alertmanager', 'alertmanager'],
       ['grafana-postgresql-datasource', 'postgres'],
     ]);
+    // Grafana reaches each of them by a compose service name (Postgres's url is host:port, without a scheme).
+    const services = composeServices();
+    for (const ds of datasources) {
+      const host = new URL(String(ds.url).includes('://') ? String(ds.url) : `tcp://${String(ds.url)}`)
+        .hostname;
+      if (!(host in services))
+        throw new Error(`datasource ${String(ds.uid)} names ${host}, no compose service`);
+    }
 
     const providers = list(
       record(readYaml('provisioning/dashboards/dashboards.yml'), 'dashboards.yml').providers,
