@@ -12,14 +12,12 @@ import { launchChromium } from './chromium';
 import { startGrafanaStandIn } from './grafana-standin';
 import { Harness, PANEL_DIR, ROOTS, pluginRoot } from './harness-page';
 import { checkPluginPackage } from './package-check';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { packagePlugin, releaseProblems, filesUnder } = require('../scripts/package.js');
+import { filesUnder, packagePlugin, type PluginRelease, releaseProblems } from '../scripts/package';
 
 const version: string = JSON.parse(readFileSync(path.join(pluginRoot, 'package.json'), 'utf8')).version;
 const dist = path.join(pluginRoot, 'dist');
 let tmp: string;
-let release: { zip: string; sha256File: string; sha256: string; id: string; version: string };
+let release: PluginRelease;
 /** The unzipped archive's top folder: what Grafana's plugins directory holds after installing it. */
 let installed: string;
 
