@@ -1,7 +1,26 @@
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 
-import type { GrafanaStandIn } from './grafana-standin';
+import { OPERATOR_TOKEN, type OpsBackend } from './backend';
+import { startGrafanaStandIn, type GrafanaStandIn, type StandInOptions } from './grafana-standin';
+import { PANEL_DIR, pluginRoot } from './harness-page';
 import type { SignedInUser } from './plugin-proxy';
+
+/** The Grafana stand-in in front of `backend`, serving the built app and its nested panel from dist/. */
+export function appStandIn(
+  backend: OpsBackend,
+  sharedSet: StandInOptions['sharedSet'] = '12',
+): Promise<GrafanaStandIn> {
+  return startGrafanaStandIn({
+    exporterUrl: backend.exporterUrl,
+    operatorToken: OPERATOR_TOKEN,
+    plugins: {
+      'ops-cockpit-app': path.join(pluginRoot, 'dist'),
+      'ops-cockpit-panel': path.join(pluginRoot, 'dist', PANEL_DIR),
+    },
+    sharedSet,
+  });
+}
 
 /**
  * Signs `user` in and opens an app page on the Grafana stand-in, as a browser tab on Grafana would; script

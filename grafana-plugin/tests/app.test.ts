@@ -2,15 +2,14 @@
 // a stand-in for Grafana (tests/grafana-standin.ts), every click going through the stand-in plugin proxy to the
 // exporter with the operator token and the signed-in login, as Grafana would send them. Grafana itself is not
 // run here (no Grafana binary on these machines).
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 
 import type { SignedInUser } from './plugin-proxy';
-import { OPERATOR_TOKEN, mailBody, startOpsBackend, waitFor, type OpsBackend } from './backend';
-import { openAppPage } from './app-page';
+import { mailBody, startOpsBackend, waitFor, type OpsBackend } from './backend';
+import { appStandIn, openAppPage } from './app-page';
 import { launchChromium } from './chromium';
-import { startGrafanaStandIn, type GrafanaStandIn } from './grafana-standin';
-import { APP_BASELINES, PANEL_DIR, pluginRoot } from './harness-page';
+import type { GrafanaStandIn } from './grafana-standin';
+import { APP_BASELINES } from './harness-page';
 import { checkBaseline } from './screenshots';
 
 const GRACE: SignedInUser = { login: 'grace@example.org', role: 'Editor' };
@@ -24,14 +23,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   backend = await startOpsBackend('grafapp');
-  grafana = await startGrafanaStandIn({
-    exporterUrl: backend.exporterUrl,
-    operatorToken: OPERATOR_TOKEN,
-    plugins: {
-      'ops-cockpit-app': path.join(pluginRoot, 'dist'),
-      'ops-cockpit-panel': path.join(pluginRoot, 'dist', PANEL_DIR),
-    },
-  });
+  grafana = await appStandIn(backend);
   browser = await launchChromium();
 }, 60_000);
 

@@ -7,11 +7,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 
-import { openAppPage } from './app-page';
-import { OPERATOR_TOKEN, startOpsBackend, waitFor, type OpsBackend } from './backend';
+import { appStandIn, openAppPage } from './app-page';
+import { startOpsBackend, waitFor, type OpsBackend } from './backend';
 import { launchChromium } from './chromium';
-import { startGrafanaStandIn, type GrafanaStandIn } from './grafana-standin';
-import { APP_BASELINES, PANEL_DIR, pluginRoot } from './harness-page';
+import type { GrafanaStandIn } from './grafana-standin';
+import { APP_BASELINES, pluginRoot } from './harness-page';
 import type { SignedInUser } from './plugin-proxy';
 
 const VIC: SignedInUser = { login: 'vic', role: 'Viewer' };
@@ -25,14 +25,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   backend = await startOpsBackend('grafsse', { THROUGHPUT_PUSH_SECONDS: String(PUSH_SECONDS) });
-  grafana = await startGrafanaStandIn({
-    exporterUrl: backend.exporterUrl,
-    operatorToken: OPERATOR_TOKEN,
-    plugins: {
-      'ops-cockpit-app': path.join(pluginRoot, 'dist'),
-      'ops-cockpit-panel': path.join(pluginRoot, 'dist', PANEL_DIR),
-    },
-  });
+  grafana = await appStandIn(backend);
   browser = await launchChromium();
 }, 60_000);
 

@@ -6,11 +6,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 
-import { openAppPage } from './app-page';
-import { OPERATOR_TOKEN, startOpsBackend, type OpsBackend } from './backend';
+import { appStandIn, openAppPage } from './app-page';
+import { startOpsBackend, type OpsBackend } from './backend';
 import { launchChromium } from './chromium';
-import { startGrafanaStandIn, type GrafanaStandIn } from './grafana-standin';
-import { BASELINES, Harness, PANEL_DIR, pluginRoot } from './harness-page';
+import type { GrafanaStandIn } from './grafana-standin';
+import { BASELINES, Harness, pluginRoot } from './harness-page';
 import { baselineSettings, checkBaseline } from './screenshots';
 
 interface SharedSet {
@@ -138,15 +138,7 @@ describe('the built app, every page, on both sets', () => {
   beforeAll(async () => {
     backend = await startOpsBackend('grafsets', { THROUGHPUT_PUSH_SECONDS: '1' });
     for (const { name } of SETS) {
-      grafanas[name] = await startGrafanaStandIn({
-        exporterUrl: backend.exporterUrl,
-        operatorToken: OPERATOR_TOKEN,
-        plugins: {
-          'ops-cockpit-app': path.join(pluginRoot, 'dist'),
-          'ops-cockpit-panel': path.join(pluginRoot, 'dist', PANEL_DIR),
-        },
-        sharedSet: name,
-      });
+      grafanas[name] = await appStandIn(backend, name);
     }
     browser = await launchChromium();
   }, 60_000);
