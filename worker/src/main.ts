@@ -18,11 +18,12 @@ import {
   listen,
   loadEnvOrExit,
   migrate,
+  recomputeChallenge,
   urlOf,
   workerEnvSchema,
   type QueueName,
 } from '@ops-cockpit/core';
-import { pruneProbeLogs, recomputeChallenge } from './housekeeping.js';
+import { pruneProbeLogs } from './probes/provider-health-logs.js';
 import { IngestConsumer, ingestPending } from './ingest/consumer.js';
 import { applyPrepared, prepareBatch } from './ingest/process.js';
 import { StravaClient } from './providers/strava-client.js';

@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import type { ProviderHealth } from '@ops-cockpit/core';
+import type { ProviderHealth } from '../read-models/provider-health.js';
 import { HttpProblem } from '../problem.js';
 
 /** Reads provider health over the last `windowSeconds` (OpsData.providerHealth). */

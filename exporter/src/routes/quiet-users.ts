@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { listQuietUsers } from '@ops-cockpit/core';
+import { listQuietUsers } from '../read-models/quiet-users.js';
 import { HttpProblem } from '../problem.js';
 import { decodeCursor, encodeCursor } from '../quiet/cursor.js';
 import type { NudgesDeps } from '../nudges/deps.js';

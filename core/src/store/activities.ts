@@ -1,5 +1,6 @@
-import type { PoolClient } from './pool.js';
-import type { Provider } from '../providers.js';
+import type { Pool, PoolClient } from '../platform/pool.js';
+import { inTransaction } from '../platform/transaction.js';
+import type { Provider } from '../contracts/providers.js';
 
 /** An activity as the worker normalises it from any provider. */
 export interface ActivityInput {
@@ -311,4 +312,24 @@ export async function deleteActivity(
   const result = await writeDeletion(client, { provider, externalId, at, ownerUserId }, deltas);
   await deltas.apply(client);
   return result;
+}
+
+/**
+ * Recomputes the challenge total from live activities and corrects the stored one. Returns the drift that was
+ * found (stored − actual, in miles); 0 is the expected answer, since every write moves the total exactly.
+ */
+export async function recomputeChallenge(pool: Pool): Promise<number> {
+  return inTransaction(pool, async (client) => {
+    // Lock the row first so no activity write commits between the sum and the correction.
+    await client.query('SELECT 1 FROM global_stats WHERE id = 1 FOR UPDATE');
+    const { rows } = await client.query<{ drift: string }>(
+      `WITH actual AS (
+         SELECT coalesce(sum(distance_m), 0) AS meters, count(*) AS n FROM activities WHERE deleted_at IS NULL
+       ), old AS (SELECT total_meters FROM global_stats WHERE id = 1)
+       UPDATE global_stats g SET total_meters = actual.meters, activity_count = actual.n, updated_at = now()
+         FROM actual, old WHERE g.id = 1
+       RETURNING ((old.total_meters - actual.meters) / 1609.344)::text AS drift`,
+    );
+    return Number(rows[0]?.drift ?? 0);
+  });
 }

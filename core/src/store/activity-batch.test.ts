@@ -7,8 +7,8 @@ import {
   type ActivityWrite,
   type EntryResult,
 } from './activity-batch.js';
-import type { Pool } from './pool.js';
-import { inTransaction } from './transaction.js';
+import type { Pool } from '../platform/pool.js';
+import { inTransaction } from '../platform/transaction.js';
 
 function run(externalId: string, userId: string, over: Partial<ActivityInput> = {}): ActivityInput {
   return {

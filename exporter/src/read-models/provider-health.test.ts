@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { createTestDatabase, type TestDatabase } from '@ops-cockpit/core/testing';
 import { providerHealth } from './provider-health.js';
 
 let db: TestDatabase;

@@ -1,5 +1,5 @@
-import type { PoolClient } from './pool.js';
-import type { Provider } from '../providers.js';
+import type { PoolClient } from '../platform/pool.js';
+import type { Provider } from '../contracts/providers.js';
 import {
   ActivityDeltas,
   STORED_ACTIVITY_COLUMNS,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Secret, redactUrl } from '../secret.js';
+import { Secret, redactUrl } from './secret.js';
 import {
   boolVar,
   enumVar,

@@ -1,4 +1,4 @@
-import { createRedisKeys } from './keys.js';
+import { createRedisKeys } from './redis-keys.js';
 
 describe('redis keys', () => {
   it('puts every key under the prefix', () => {

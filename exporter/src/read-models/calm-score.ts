@@ -1,4 +1,4 @@
-import type { Provider } from './providers.js';
+import type { Provider } from '@ops-cockpit/core';
 
 /** The seed's stress formula: 100 − 10 per open incident − 20 if slow − 50 if a provider is down, in 0-100. */
 export const CALM_MAX = 100;

@@ -1,4 +1,4 @@
-import { PROVIDERS, type Provider } from './providers.js';
+import { PROVIDERS, type Provider } from '@ops-cockpit/core';
 
 export const MINUTE_MS = 60_000;
 /** Width of the live-signal buckets the SSE stream reads. */

@@ -1,4 +1,4 @@
-import type { Provider } from '../providers.js';
+import type { Provider } from './providers.js';
 
 /**
  * Every Redis key the system uses, built in one place under one prefix so that a deployment (or a test run)

@@ -1,5 +1,5 @@
-import type { Pool } from './db/pool.js';
-import type { Redis } from './redis/connection.js';
+import type { Pool } from './pool.js';
+import type { Redis } from './redis.js';
 
 export type DependencyName = 'postgres' | 'redis';
 

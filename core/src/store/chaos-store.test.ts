@@ -1,8 +1,8 @@
-import { createTestRedis, silentLogger, waitFor, type TestRedis } from './testing/index.js';
+import { createTestRedis, silentLogger, waitFor, type TestRedis } from '../testing/index.js';
 import { createChaosFlags, createChaosStore, type ChaosFlags, type ChaosStore } from './chaos-store.js';
-import type { ChaosFault } from './chaos.js';
-import { createRedis } from './redis/connection.js';
-import { createRedisKeys, type RedisKeys } from './redis/keys.js';
+import type { ChaosFault } from '../contracts/chaos.js';
+import { createRedis } from '../platform/redis.js';
+import { createRedisKeys, type RedisKeys } from '../contracts/redis-keys.js';
 
 let t: TestRedis;
 let keys: RedisKeys;

@@ -8,10 +8,10 @@ import {
   type ChaosFault,
   type ChaosMode,
   type ChaosTarget,
-} from './chaos.js';
-import type { Provider } from './providers.js';
-import { closeRedis, type Redis } from './redis/connection.js';
-import type { RedisKeys } from './redis/keys.js';
+} from '../contracts/chaos.js';
+import type { Provider } from '../contracts/providers.js';
+import { closeRedis, type Redis } from '../platform/redis.js';
+import type { RedisKeys } from '../contracts/redis-keys.js';
 
 /**
  * Set a fault in one atomic step: drop expired (or unreadable) fields, refuse when `maxActive` other faults

@@ -1,6 +1,6 @@
-import type { Pool, PoolClient } from './pool.js';
-import { inTransaction } from './transaction.js';
-import { cooldownRemainingSeconds, type NudgeChannel } from '../nudges.js';
+import type { Pool, PoolClient } from '../platform/pool.js';
+import { inTransaction } from '../platform/transaction.js';
+import { cooldownRemainingSeconds, type NudgeChannel } from '../contracts/nudges.js';
 
 export interface NudgeRequest {
   userId: string;

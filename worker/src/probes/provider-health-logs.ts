@@ -1,5 +1,4 @@
-import type { Provider } from '../providers.js';
-import type { Pool } from './pool.js';
+import type { Pool, Provider } from '@ops-cockpit/core';
 
 /** Why a probe failed: the fixed set the `provider_health_logs.error_reason` check allows. */
 export const PROBE_ERROR_REASONS = [
@@ -31,4 +30,23 @@ export async function insertProbeLog(pool: Pool, log: ProbeLog): Promise<void> {
      VALUES ($1, $2, $3, $4, $5, $6)`,
     [log.provider, log.status, log.latencyMs, log.httpStatus, log.errorReason, log.at],
   );
+}
+
+/**
+ * Deletes probe rows older than `olderThanDays` in batches of `batchSize`, so a large backlog never holds one
+ * long lock on the table. Returns how many rows went.
+ */
+export async function pruneProbeLogs(pool: Pool, olderThanDays: number, batchSize = 5_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(
+      `DELETE FROM provider_health_logs WHERE id IN (
+         SELECT id FROM provider_health_logs
+         WHERE "timestamp" < now() - make_interval(days => $1)
+         LIMIT $2)`,
+      [olderThanDays, batchSize],
+    );
+    total += rowCount ?? 0;
+    if ((rowCount ?? 0) < batchSize) return total;
+  }
 }

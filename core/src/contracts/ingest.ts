@@ -1,7 +1,7 @@
 import type { Provider } from './providers.js';
-import type { StravaEvent } from './webhooks/strava.js';
-import type { GarminActivity, GarminPing } from './webhooks/garmin.js';
-import type { AppleWorkout } from './webhooks/apple-health.js';
+import type { StravaEvent } from '../providers/strava.js';
+import type { GarminActivity, GarminPing } from '../providers/garmin.js';
+import type { AppleWorkout } from '../providers/apple-health.js';
 
 /** Consumer group of the `ingest` stream; every worker replica joins it. */
 export const INGEST_GROUP = 'ingest-workers';

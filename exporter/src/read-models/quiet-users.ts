@@ -1,4 +1,4 @@
-import type { Pool } from './pool.js';
+import type { Pool } from '@ops-cockpit/core';
 
 /** Where a quiet-list page ends: the keyset (inactive since, id) of its last row. */
 export interface QuietUsersKeyset {

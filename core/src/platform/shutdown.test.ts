@@ -1,5 +1,5 @@
 import { Shutdown } from './shutdown.js';
-import { silentLogger } from './testing/index.js';
+import { silentLogger } from '../testing/index.js';
 
 describe('Shutdown', () => {
   it('stops intake before closing resources, whatever the order added, and runs once', async () => {

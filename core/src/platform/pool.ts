@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Secret } from '../secret.js';
+import type { Secret } from './secret.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;

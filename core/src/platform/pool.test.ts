@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, startPrivatePostgres, type PrivatePostgres } from '../testing/index.js';
-import { isDependencyUnavailable } from '../dependency-errors.js';
+import { isDependencyUnavailable } from './dependency-errors.js';
 import { createPool } from './pool.js';
 
 /** A private server (never the machine's): the test stops it under a checked-out client. */

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { deleteActivity, upsertActivity, parseLocalTime, type ActivityInput } from './activities.js';
-import { inTransaction } from './transaction.js';
+import { inTransaction } from '../platform/transaction.js';
 
 let db: TestDatabase;
 let userId: string;

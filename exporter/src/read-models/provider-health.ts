@@ -1,5 +1,5 @@
-import { PROVIDERS, type Provider } from '../providers.js';
-import type { Pool } from './pool.js';
+import { PROVIDERS, type Provider } from '@ops-cockpit/core';
+import type { Pool } from '@ops-cockpit/core';
 
 export interface ProviderHealth {
   provider: Provider;

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Secret } from '../secret.js';
+import type { Secret } from './secret.js';
 
 export type { Redis } from 'ioredis';
 
