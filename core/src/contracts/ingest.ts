@@ -12,6 +12,18 @@ export const INGEST_FIELD = 'e';
 /** How long a delivery's identity is remembered for deduplication. */
 export const DEDUP_TTL_SECONDS = 24 * 60 * 60;
 
+/**
+ * The extension point of the ingest stream: per provider, the kinds of entry its webhook appends and the body of
+ * each kind, already validated by the exporter. A new provider adds one member here; the envelope union, the
+ * exporter's and the worker's adapters follow from it.
+ */
+export interface IngestBodies {
+  strava: { strava_event: StravaEvent };
+  /** `garmin_activity` carries a summary inline; `garmin_ping` a callback URL the worker fetches. */
+  garmin: { garmin_activity: GarminActivity; garmin_ping: GarminPing };
+  apple_health: { apple_workout: AppleWorkout };
+}
+
 interface EnvelopeBase<P extends Provider> {
   provider: P;
   /** Provider-level identity of the event, the deduplication key. */
@@ -20,14 +32,16 @@ interface EnvelopeBase<P extends Provider> {
   receivedAt: string;
 }
 
+/** One kind of entry of provider P (indexing IngestBodies by every Provider: a provider missing there fails here). */
+type EnvelopeOf<P extends Provider> = {
+  [K in keyof IngestBodies[P]]: EnvelopeBase<P> & { kind: K; body: IngestBodies[P][K] };
+}[keyof IngestBodies[P]];
+
 /**
  * One unit of work on the ingest stream: the exporter appends one per Strava event, per Garmin entry and per
- * Apple workout, already validated, so the worker never re-validates provider input.
+ * Apple workout, already validated, so the worker never re-validates provider input. `IngestEnvelope<'garmin'>`
+ * is Garmin's alone.
  */
-export type IngestEnvelope =
-  | (EnvelopeBase<'strava'> & { kind: 'strava_event'; body: StravaEvent })
-  | (EnvelopeBase<'garmin'> & { kind: 'garmin_activity'; body: GarminActivity })
-  | (EnvelopeBase<'garmin'> & { kind: 'garmin_ping'; body: GarminPing })
-  | (EnvelopeBase<'apple_health'> & { kind: 'apple_workout'; body: AppleWorkout });
+export type IngestEnvelope<P extends Provider = Provider> = { [Q in P]: EnvelopeOf<Q> }[P];
 
 export type IngestKind = IngestEnvelope['kind'];

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FieldError } from '../problem.js';
+import type { FieldError } from './problem.js';
 
 type Issue = z.core.$ZodIssue;
 
