@@ -86,8 +86,7 @@ export function toActivityInput(entry: HistoryEntry): ActivityInput {
     userId: a.user.id,
     type: ACTIVITY_TYPES[a.provider][a.sport],
     distanceM: a.distanceM,
-    // Strava reports moving time; Garmin's duration and Apple's start-to-end span are elapsed time.
-    movingTimeS: a.provider === 'strava' ? a.movingTimeS : a.elapsedTimeS,
+    movingTimeS: SIM_PROVIDERS[a.provider].reportedMovingTimeS(a),
     startDate: new Date(Math.floor(a.startMs / 1000) * 1000),
     startDateLocal: localIso(a.startMs, offsetSecondsAt(a.user.timezone, a.startMs)),
     sourceUpdatedAt: entry.sourceUpdatedAt,

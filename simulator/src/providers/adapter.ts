@@ -93,6 +93,8 @@ export interface SimProvider<P extends Provider = Provider> {
   /** A previous delivery, re-sent as the provider re-delivers (unset: the same body again). */
   redeliver?(previous: Sent, nowMs: number, kit: TrafficKit): Delivery;
   readonly api?: FakeApi;
+  /** The moving time the worker stores for an activity of this provider (the seed writes the same). */
+  reportedMovingTimeS(a: SimActivity): number;
   /** The provider id of a seeded history activity (user's n-th). */
   seedExternalId(user: DemoUser, n: number): string;
   /** The linked account of a demo user. */

@@ -56,6 +56,8 @@ export const appleHealthSim: SimProvider<'apple_health'> = {
   },
   redeliver: (previous, nowMs, kit) =>
     signed('duplicate', previous.body, previous.messageId!, nowMs, kit.settings),
+  // The worker stores the workout's start-to-end span: elapsed time.
+  reportedMovingTimeS: (a) => a.elapsedTimeS,
   seedExternalId: (user, n) => uuidV5(`seed-workout-${user.index}-${n}`, DEMO_NAMESPACE).toUpperCase(),
   seedAccount: (user) => ({
     externalUserId: user.id,

@@ -51,6 +51,8 @@ export const garminSim: SimProvider<'garmin'> = {
       send(error.status, { errorMessage: FAULT_MESSAGES[error.status] ?? 'Error' }, headers);
     },
   },
+  // Garmin's duration is elapsed time.
+  reportedMovingTimeS: (a) => a.elapsedTimeS,
   seedExternalId: (user, n) => `seed-${user.index}-${n}`,
   seedAccount: (user) => ({
     externalUserId: user.garminUserId,

@@ -111,6 +111,8 @@ export const stravaSim: SimProvider<'strava'> = {
       send(error.status, { message, errors: [] }, headers);
     },
   },
+  // Strava reports moving time.
+  reportedMovingTimeS: (a) => a.movingTimeS,
   seedExternalId: (user, n) => String(SEED_STRAVA_ID_BASE + user.index * 1_000 + n),
   seedAccount(user) {
     const tokens = stravaTokensFor(user.stravaAthleteId);
