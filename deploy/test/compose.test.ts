@@ -125,7 +125,7 @@ describe('docker-compose.yml', () => {
       const user = users.at(-1)?.split(/\s+/)[1]?.split(':')[0];
       if (user === undefined) throw new Error(`${dockerfile}: the final stage has no USER line`);
       expect(['root', '0']).not.toContain(user);
-      // Exec form, with the node flags `npm start` and the tests use (core/src/node-flags.ts).
+      // Exec form, with the node flags `npm start` and the tests use (core/src/platform/node-flags.ts).
       const cmd = /^CMD\s+(\[.*\])$/.exec(stage.at(-1) ?? '');
       if (cmd === null) throw new Error(`${dockerfile}: the final instruction is not an exec-form CMD`);
       expect(JSON.parse(cmd[1]!)).toEqual(['node', ...serviceNodeArgs(name, `${name}/dist/main.js`)]);

@@ -1,6 +1,3 @@
-import type { Provider } from '@ops-cockpit/core';
-import type { ProviderChaosGate } from '../chaos.js';
-
 /** Why an outgoing provider call failed; decides whether the ingest entry is retried. */
 export type ProviderFailure =
   'not_found' | 'unauthorized' | 'rate_limited' | 'server' | 'timeout' | 'network' | 'bad_response';
@@ -41,21 +38,8 @@ function retryAfter(res: Response): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
 }
 
-/**
- * fetch with a timeout, turning every failure into a ProviderError; returns the parsed JSON body. `chaos`
- * (Spike Lab target `provider`) may delay the call or answer it with an injected 503/429 instead.
- */
-export async function fetchJson(
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-  chaos?: { provider: Provider; gate: ProviderChaosGate },
-): Promise<unknown> {
-  const injected = await chaos?.gate(chaos.provider);
-  if (injected) {
-    const message = `${init.method ?? 'GET'} ${url}: HTTP ${injected.status} (injected by Spike Lab)`;
-    throw new ProviderError(failureOfStatus(injected.status)!, message, injected.retryAfterSeconds);
-  }
+/** fetch with a timeout, turning every failure into a ProviderError; returns the parsed JSON body. */
+export async function fetchJson(url: string, init: RequestInit, timeoutMs: number): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
