@@ -17,6 +17,7 @@ export * from './http-lifecycle.js';
 export * from './webhooks/strava.js';
 export * from './webhooks/garmin.js';
 export * from './webhooks/apple-health.js';
+export * from './providers/polar.js';
 export * from './db/activities.js';
 export * from './db/activity-batch.js';
 export * from './db/transaction.js';

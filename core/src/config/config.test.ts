@@ -142,6 +142,27 @@ describe('security settings', () => {
   });
 });
 
+describe('Polar settings', () => {
+  it('default to the public Polar API, no secret and no probe', () => {
+    expect(loadEnv(exporterEnvSchema, {}).POLAR_WEBHOOK_SECRET).toBeUndefined();
+    const worker = loadEnv(workerEnvSchema, {});
+    expect(worker.POLAR_API_URL).toBe('https://www.polaraccesslink.com');
+    expect(worker.POLAR_PROBE_URL).toBeUndefined();
+  });
+
+  it('name a bad value without echoing a secret', () => {
+    expect(problemsOf({ POLAR_WEBHOOK_SECRET: 'short-key' })).toEqual([
+      'POLAR_WEBHOOK_SECRET: expected at least 16 characters, got 9',
+    ]);
+    expect(problemsOf({ POLAR_API_URL: 'ftp://polar.example' }, workerEnvSchema)).toEqual([
+      'POLAR_API_URL: expected a http:// or https:// URL, got "ftp://polar.example"',
+    ]);
+    expect(problemsOf({ POLAR_PROBE_URL: 'not a url' }, workerEnvSchema)).toEqual([
+      'POLAR_PROBE_URL: expected a http:// or https:// URL, got "not a url"',
+    ]);
+  });
+});
+
 describe('connections', () => {
   it('never shows a password when logged, stringified or inspected', () => {
     const env = loadEnv(exporterEnvSchema, {
