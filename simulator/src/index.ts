@@ -14,6 +14,7 @@ export * from './generator.js';
 export * from './traffic.js';
 export * from './server.js';
 export * from './messaging.js';
+export * from './polar/index.js';
 export * from './history.js';
 export * from './seed.js';
 export * from './demo-seeding.js';

@@ -2,6 +2,7 @@ import { deleteActivity, inTransaction, upsertActivity, type Logger, type Pool }
 import { DEMO_SEED, planUserHistory, toActivityInput } from './history.js';
 import { DEMO_USER_COUNT, demoRoster, type DemoUser } from './roster.js';
 import { stravaTokensFor } from './tokens.js';
+import { polarAccountRows } from './polar/accounts.js';
 
 /**
  * Writes the demo population to Postgres: users, their linked provider accounts (with the tokens the simulator
@@ -73,6 +74,7 @@ async function insertAccounts(pool: Pool, roster: readonly DemoUser[]): Promise<
       ],
       [u.id, 'garmin', u.garminUserId, u.garminAccessToken, null, null, null],
       [u.id, 'apple_health', u.id, null, null, null, null],
+      ...polarAccountRows(u),
     ] as const;
   });
   const column = (i: number) => rows.map((r) => r[i]);

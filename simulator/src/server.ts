@@ -11,6 +11,7 @@ import {
 import { stravaAthlete, stravaDetailedActivity } from './provider-payloads.js';
 import type { World } from './world.js';
 import { MessagingFake } from './messaging.js';
+import { PolarApiFake } from './polar/api.js';
 
 /**
  * The simulator's HTTP surface: a fake Strava API (athlete, activity by id, OAuth refresh), Garmin ping
@@ -28,6 +29,8 @@ export interface SimulatorServerDeps {
   random?: () => number;
   /** Fake SendGrid and Twilio with their outbox (default: a fresh one). */
   messaging?: MessagingFake;
+  /** Fake Polar AccessLink, which the Polar traffic fills (default: a fresh, empty one). */
+  polar?: PolarApiFake;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -144,6 +147,7 @@ export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
   const random = deps.random ?? Math.random;
   const { world, faults, logger } = deps;
   const messaging = deps.messaging ?? new MessagingFake();
+  const polar = deps.polar ?? new PolarApiFake();
 
   async function strava(req: http.IncomingMessage, url: URL, send: Send): Promise<void> {
     const method = req.method ?? 'GET';
@@ -264,6 +268,7 @@ export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
       const path = url.pathname;
       if (path === '/healthz') return send(200, { status: 'ok' });
       if (messaging.handles(path)) return messaging.handle(req, url, send);
+      if (polar.handles(path)) return polar.handle(req, url, send, now());
       if (path === '/control' || path.startsWith('/control/')) return control(req, url, send);
       const target: FaultTarget | undefined =
         path.startsWith('/api/v3/') || path === '/oauth/token'

@@ -4,6 +4,7 @@ import { silentLogger } from '@ops-cockpit/core/testing';
 import {
   FaultControl,
   MessagingFake,
+  PolarApiFake,
   World,
   createSimulatorServer,
   demoRoster,
@@ -16,20 +17,26 @@ export interface RunningSimulator {
   faults: FaultControl;
   /** The fake SendGrid and Twilio: their outbox, and `failNext` to fail the next sends. */
   messaging: MessagingFake;
+  /** The fake Polar AccessLink: `put` exercises, `revoke` users. */
+  polar: PolarApiFake;
   clock: { now: number };
   close(): Promise<void>;
 }
 
 /** The simulator's server on a free loopback port, with a clock the test can move. */
-export async function startSimulator(opts: { random?: () => number } = {}): Promise<RunningSimulator> {
+export async function startSimulator(
+  opts: { random?: () => number; polar?: PolarApiFake } = {},
+): Promise<RunningSimulator> {
   const world = new World({ roster: demoRoster(10), tokenTtlSeconds: 3_600 });
   const faults = new FaultControl();
   const messaging = new MessagingFake();
+  const polar = opts.polar ?? new PolarApiFake();
   const clock = { now: Date.now() };
   const server = createSimulatorServer({
     world,
     faults,
     messaging,
+    polar,
     logger: silentLogger,
     now: () => clock.now,
     ...(opts.random ? { random: opts.random } : {}),
@@ -40,6 +47,7 @@ export async function startSimulator(opts: { random?: () => number } = {}): Prom
     world,
     faults,
     messaging,
+    polar,
     clock,
     close: () =>
       new Promise<void>((resolve) => {
