@@ -11,6 +11,8 @@ export class ProviderError extends Error {
     message: string,
     /** Seconds the provider asked us to wait (Retry-After), when it said. */
     readonly retryAfterSeconds?: number,
+    /** The answer's headers, when there was one (a 429's rate-limit headers, say). */
+    readonly headers?: Headers,
   ) {
     super(message);
     this.name = 'ProviderError';
@@ -41,16 +43,32 @@ function retryAfter(res: Response): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
 }
 
-/**
- * fetch with a timeout, turning every failure into a ProviderError; returns the parsed JSON body. `chaos`
- * (Spike Lab target `provider`) may delay the call or answer it with an injected 503/429 instead.
- */
+/** A successful JSON answer: its parsed body, and its headers (rate limits, …). */
+export interface JsonAnswer {
+  body: unknown;
+  headers: Headers;
+}
+
+/** fetchJsonAnswer's body alone. */
 export async function fetchJson(
   url: string,
   init: RequestInit,
   timeoutMs: number,
   chaos?: { provider: Provider; gate: ProviderChaosGate },
 ): Promise<unknown> {
+  return (await fetchJsonAnswer(url, init, timeoutMs, chaos)).body;
+}
+
+/**
+ * fetch with a timeout, turning every failure into a ProviderError; returns the parsed JSON body and the headers.
+ * `chaos` (Spike Lab target `provider`) may delay the call or answer it with an injected 503/429 instead.
+ */
+export async function fetchJsonAnswer(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  chaos?: { provider: Provider; gate: ProviderChaosGate },
+): Promise<JsonAnswer> {
   const injected = await chaos?.gate(chaos.provider);
   if (injected) {
     const message = `${init.method ?? 'GET'} ${url}: HTTP ${injected.status} (injected by Spike Lab)`;
@@ -69,10 +87,11 @@ export async function fetchJson(
   const failure = failureOfStatus(res.status);
   if (failure) {
     await res.body?.cancel();
-    throw new ProviderError(failure, `${init.method ?? 'GET'} ${url}: HTTP ${res.status}`, retryAfter(res));
+    const message = `${init.method ?? 'GET'} ${url}: HTTP ${res.status}`;
+    throw new ProviderError(failure, message, retryAfter(res), res.headers);
   }
   try {
-    return await res.json();
+    return { body: await res.json(), headers: res.headers };
   } catch {
     throw new ProviderError('bad_response', `${init.method ?? 'GET'} ${url}: body is not JSON`);
   }
