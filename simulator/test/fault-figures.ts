@@ -16,7 +16,7 @@ export async function scrape(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
 }
 
-/** One line a fault test prints, so its figures can be read off the jest output (and quoted in README). */
+/** One line a fault test prints, so its figures can be read off the jest output (and quoted in docs/guarantees.md). */
 export function report(test: string, figures: Record<string, unknown>): void {
   const text = Object.entries(figures)
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)

@@ -47,7 +47,7 @@ describe('uuidV5', () => {
   it('derives the documented demo ids', () => {
     expect(DEMO_NAMESPACE).toBe(uuidV5('https://ops-cockpit.example.test/demo', URL_NAMESPACE));
     expect(demoUserId(1)).toBe(uuidV5('user-1', DEMO_NAMESPACE));
-    // The README lists these; Python's uuid.uuid5 gives the same values.
+    // docs/demo.md lists these; Python's uuid.uuid5 gives the same values.
     expect(DEMO_NAMESPACE).toBe('f4f5d334-07dd-50dd-bd12-3acc8505179c');
     expect(demoUserId(1)).toBe('dc8ee58d-fbab-55f0-84b7-59ac297d1578');
     expect(demoUserId(50)).toBe('39b0157f-e67c-59a9-b673-03876441d6b0');
