@@ -1,0 +1,74 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  POLAR_SIGNATURE_HEADER,
+  polarPingSchema,
+  polarWebhookSchema,
+  verifyPolarSignature,
+  type PolarExerciseEvent,
+  type PolarSignatureFailure,
+  type Secret,
+} from '@ops-cockpit/core';
+import { HttpProblem } from '../problem.js';
+import { fieldErrors } from './field-errors.js';
+
+/** What a Polar delivery turns out to be: the creation PING (answered 200, nothing appended), or an exercise. */
+export type PolarReading = { kind: 'ping' } | { kind: 'exercise'; event: PolarExerciseEvent };
+
+const SIGNATURE_DETAIL: Record<PolarSignatureFailure, string> = {
+  missing_signature: 'Polar-Webhook-Signature is required',
+  bad_signature: 'Polar-Webhook-Signature does not match the body',
+};
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Whether an unverified body is Polar's PING; it is parsed for that alone, and nothing else is read from it. */
+function isPing(body: Buffer): boolean {
+  try {
+    return polarPingSchema.safeParse(JSON.parse(body.toString('utf8'))).success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A Polar AccessLink delivery, checked in this order:
+ * 1. `Polar-Webhook-Signature` against the raw body, before parsing (HMAC-SHA256 with POLAR_WEBHOOK_SECRET).
+ * 2. A delivery that cannot be verified may still be the PING Polar sends while the webhook is created, before
+ *    it hands over the key: it is answered 200 and changes nothing, signed or not. Anything else is 401 (403 while
+ *    POLAR_WEBHOOK_SECRET is unset).
+ * 3. A verified body must be a PING or an EXERCISE event (422 naming the field otherwise).
+ */
+export function readPolarDelivery(
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  secret: Secret | undefined,
+): PolarReading {
+  const failure = secret
+    ? verifyPolarSignature({
+        secret: secret.reveal(),
+        signature: header(headers, POLAR_SIGNATURE_HEADER),
+        body,
+      })
+    : 'no_secret';
+  if (failure) {
+    if (isPing(body)) return { kind: 'ping' };
+    if (failure === 'no_secret') throw new HttpProblem('forbidden', 'POLAR_WEBHOOK_SECRET is not set');
+    throw new HttpProblem('unauthorized', SIGNATURE_DETAIL[failure], { reason: failure });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpProblem('malformed-json', 'request body is not valid JSON');
+  }
+  const result = polarWebhookSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new HttpProblem('validation-failed', 'the Polar delivery is not a PING or an EXERCISE event', {
+      errors: fieldErrors(result.error.issues),
+    });
+  }
+  return result.data.event === 'PING' ? { kind: 'ping' } : { kind: 'exercise', event: result.data };
+}
