@@ -34,18 +34,16 @@ function isPing(body: Buffer): boolean {
 }
 
 /**
- * A Polar AccessLink delivery, checked in this order:
- * 1. `Polar-Webhook-Signature` against the raw body, before parsing (HMAC-SHA256 with POLAR_WEBHOOK_SECRET).
- * 2. A delivery that cannot be verified may still be the PING Polar sends while the webhook is created, before
- *    it hands over the key: it is answered 200 and changes nothing, signed or not. Anything else is 401 (403 while
- *    POLAR_WEBHOOK_SECRET is unset).
- * 3. A verified body must be a PING or an EXERCISE event (422 naming the field otherwise).
+ * Step 1 of a Polar delivery, on the raw body before it is parsed: `Polar-Webhook-Signature` must be the
+ * HMAC-SHA256 of the body with POLAR_WEBHOOK_SECRET. A delivery that cannot be verified may still be the PING Polar
+ * sends while the webhook is created, before it hands over the key: that one passes (it is answered 200 and
+ * changes nothing), signed or not. Anything else unverifiable is 401, or 403 while POLAR_WEBHOOK_SECRET is unset.
  */
-export function readPolarDelivery(
+export function verifyPolarDelivery(
   headers: IncomingHttpHeaders,
   body: Buffer,
   secret: Secret | undefined,
-): PolarReading {
+): void {
   const failure = secret
     ? verifyPolarSignature({
         secret: secret.reveal(),
@@ -53,18 +51,17 @@ export function readPolarDelivery(
         body,
       })
     : 'no_secret';
-  if (failure) {
-    if (isPing(body)) return { kind: 'ping' };
-    if (failure === 'no_secret') throw new HttpProblem('forbidden', 'POLAR_WEBHOOK_SECRET is not set');
-    throw new HttpProblem('unauthorized', SIGNATURE_DETAIL[failure], { reason: failure });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new HttpProblem('malformed-json', 'request body is not valid JSON');
-  }
-  const result = polarWebhookSchema.safeParse(parsed);
+  if (!failure || isPing(body)) return;
+  if (failure === 'no_secret') throw new HttpProblem('forbidden', 'POLAR_WEBHOOK_SECRET is not set');
+  throw new HttpProblem('unauthorized', SIGNATURE_DETAIL[failure], { reason: failure });
+}
+
+/**
+ * Step 2, on the parsed body: a PING or an EXERCISE event, else 422 naming the field. Only a verified body, or a
+ * PING, gets here.
+ */
+export function readPolarDelivery(body: unknown): PolarReading {
+  const result = polarWebhookSchema.safeParse(body);
   if (!result.success) {
     throw new HttpProblem('validation-failed', 'the Polar delivery is not a PING or an EXERCISE event', {
       errors: fieldErrors(result.error.issues),
