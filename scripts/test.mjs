@@ -4,10 +4,14 @@
 // The Grafana plugin (grafana-plugin/, its own npm project) runs its own type check, lint, format check, build,
 // jest (jsdom) and browser tests (Chromium); each feeds the same summary.
 // The summary is also written to .test-results/summary.txt for .ci/run.
+// First, scripts/preflight.mjs: what the machine lacks (Chromium, fonts-inter, Prometheus, Alertmanager,
+// docker-compose, kubectl) is installed with apt-get as root on Debian, or the run stops before any test with
+// one message saying what to run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { preflight } from './preflight.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const results = path.join(root, '.test-results');
@@ -15,6 +19,14 @@ rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 const plugin = path.join(root, 'grafana-plugin');
 const bin = (name, dir = root) => path.join(dir, 'node_modules', '.bin', name);
+
+const unmet = preflight();
+if (unmet) {
+  process.stderr.write(`\n${unmet}\n`);
+  writeFileSync(path.join(results, 'summary.txt'), '0 passed, 1 failed\n');
+  process.stdout.write('0 passed, 1 failed\n');
+  process.exit(1);
+}
 
 let passed = 0;
 let failed = 0;

@@ -3,11 +3,11 @@ import { Browser, Page } from 'playwright-core';
 
 import { launchChromium } from './chromium';
 import { baselineSettings } from './screenshots';
-import { HarnessServer, startHarnessServer } from './server';
+import { HarnessRoots, HarnessServer, startHarnessServer } from './server';
 
 export const pluginRoot = path.resolve(__dirname, '..');
 
-export const ROOTS = {
+export const ROOTS: HarnessRoots = {
   pages: path.join(pluginRoot, 'tests', 'harness'),
   harness: path.join(pluginRoot, '.harness'),
   dist: path.join(pluginRoot, 'dist'),
@@ -41,9 +41,9 @@ export class Harness {
   page!: Page;
   readonly errors: string[] = [];
 
-  /** Starts the server and Chromium, and opens `pagePath` (the harness page by default). */
-  async start(pagePath = '/') {
-    this.server = await startHarnessServer(ROOTS);
+  /** Starts the server and Chromium, and opens `pagePath` (the harness page by default); `roots` say what it serves. */
+  async start(pagePath = '/', roots: HarnessRoots = ROOTS) {
+    this.server = await startHarnessServer(roots);
     this.browser = await launchChromium();
     this.page = await this.browser.newPage({ viewport: { width: 820, height: 440 }, deviceScaleFactor: 1 });
     this.page.on('pageerror', (error) => this.errors.push(error.message));

@@ -11,6 +11,8 @@ const ALLOWED = [
   /^README\.md$/,
   /^LICENSE$/,
   /^CHANGELOG\.md$/,
+  // Written by @grafana/sign-plugin into a signed package.
+  /^MANIFEST\.txt$/,
   /^img\//,
   // The app's lazily loaded pages (webpack chunks, named by id).
   /^\d+\.js(\.map)?$/,

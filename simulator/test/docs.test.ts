@@ -134,9 +134,9 @@ describe('the README a newcomer reads', () => {
     expect(commands).toEqual(['npm start', 'npm test']);
   });
 
-  it('installs in one apt-get line every Debian package .ci/run installs for npm test', () => {
-    const ci = read('.ci/run');
-    const needed = [...ci.matchAll(/missing\+=\(([\w-]+)\)/g)].map((m) => m[1]!);
+  it('installs in one apt-get line every Debian package npm test installs (scripts/preflight.mjs)', () => {
+    const preflight = read('scripts/preflight.mjs');
+    const needed = [...new Set([...preflight.matchAll(/apt: '([\w-]+)'/g)].map((m) => m[1]!))];
     expect(needed.length).toBeGreaterThanOrEqual(5);
     const lines = readme.split('\n').filter((l) => /apt-get install/.test(l));
     expect(lines).toHaveLength(1);
