@@ -6,7 +6,7 @@
 //
 // Settings (environment):
 //   EXPORTERS   builds to compare, space-separated (default exporter/dist/main.js); a bare path runs with the
-//               exporter's flags of core/src/node-flags.ts, `--flag,--other@path` with exactly those node flags and
+//               exporter's flags of core/src/platform/node-flags.ts, `--flag,--other@path` with exactly those node flags and
 //               `@path` with none, e.g. "exporter/dist/main.js @exporter/dist/main.js" (production vs V8 defaults)
 //   NODE_FLAGS  node flags for every build, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 //   PROF_REDIS  a Redis of its own, so its CPU figures are this run's alone (default the shared one)

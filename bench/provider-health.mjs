@@ -9,8 +9,8 @@ import {
   dropDatabase,
   ensureDatabase,
   migrate,
-  providerHealth,
 } from '../core/dist/index.js';
+import { providerHealth } from '../exporter/dist/read-models/provider-health.js';
 
 const TARGET_P99_MS = 20;
 const RUNS = 500;

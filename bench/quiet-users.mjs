@@ -4,15 +4,8 @@
 // postgres://postgres@127.0.0.1:5432/postgres), BENCH_USERS (100000), BENCH_ACTIVITIES (1000000),
 // BENCH_QUERIES (1000).
 import { randomBytes } from 'node:crypto';
-import {
-  Secret,
-  countQuietUsers,
-  createPool,
-  dropDatabase,
-  ensureDatabase,
-  listQuietUsers,
-  migrate,
-} from '@ops-cockpit/core';
+import { Secret, createPool, dropDatabase, ensureDatabase, migrate } from '@ops-cockpit/core';
+import { countQuietUsers, listQuietUsers } from '../exporter/dist/read-models/quiet-users.js';
 import { silentLogger } from '@ops-cockpit/core/dist/testing/index.js';
 
 const users = Number(process.env.BENCH_USERS ?? 100_000);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serviceNodeArgs } from '../core/dist/node-flags.js';
+import { serviceNodeArgs } from '../core/dist/platform/node-flags.js';
 import { mintAccessToken } from '../simulator/dist/tokens.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,9 +1,10 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
-import { isDependencyUnavailable, type Logger, type DependencyStatus } from '@ops-cockpit/core';
+import type { Logger, DependencyStatus } from '@ops-cockpit/core';
 import type { Registry } from 'prom-client';
-import { HttpProblem, sendProblem } from './problem.js';
-import { methodLabel, type ExporterMetrics } from './metrics.js';
+import { HttpProblem, problemFor, sendProblem } from './http/problem.js';
+import { methodLabel, recordHttpRequest, UNMATCHED_ROUTE } from './http/request-metrics.js';
+import type { ExporterMetrics } from './metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
@@ -58,16 +59,15 @@ const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 /** Route template for metrics labels: bounded, never the raw URL (which could carry ids or garbage). */
 function routeLabel(req: express.Request): string {
   const path = req.route?.path;
-  return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : UNMATCHED_ROUTE;
 }
 
 function observe(metrics: ExporterMetrics): RequestHandler {
   return (req, res, next) => {
-    const end = metrics.httpDuration.startTimer();
+    const started = performance.now();
     res.on('finish', () => {
-      const labels = { method: methodLabel(req.method), route: routeLabel(req) };
-      end(labels);
-      metrics.httpRequests.inc({ ...labels, code: String(res.statusCode) });
+      const seconds = (performance.now() - started) / 1000;
+      recordHttpRequest(metrics, methodLabel(req.method), routeLabel(req), res.statusCode, seconds);
     });
     next();
   };
@@ -129,46 +129,10 @@ export function createApp(deps: AppDeps): OpsApp {
   });
 
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    if (err instanceof HttpProblem) {
-      sendProblem(res, err, req.path);
-      return;
-    }
-    // body-parser's errors carry a `type`; map them to 4xx problems rather than a 500.
-    const type = (err as { type?: string }).type;
-    if (type === 'entity.too.large') {
-      sendProblem(res, new HttpProblem('payload-too-large', `request body exceeds ${BODY_LIMIT}`), req.path);
-      return;
-    }
-    if (type === 'entity.parse.failed') {
-      sendProblem(res, new HttpProblem('malformed-json', 'request body is not valid JSON'), req.path);
-      return;
-    }
-    if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-      sendProblem(res, new HttpProblem('unsupported-media-type', (err as Error).message), req.path);
-      return;
-    }
-    const status = (err as { status?: number }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      sendProblem(res, new HttpProblem('bad-request', (err as Error).message), req.path);
-      return;
-    }
-    // Postgres or Redis unreachable: the client should come back later, this is no bug of the request or ours.
-    if (isDependencyUnavailable(err)) {
-      req.log.warn({ err: (err as Error).message }, 'dependency unavailable');
-      res.set('Retry-After', '5');
-      sendProblem(
-        res,
-        new HttpProblem('dependency-unavailable', 'a dependency is unavailable; retry later'),
-        req.path,
-      );
-      return;
-    }
-    req.log.error({ err }, 'unhandled error');
-    sendProblem(res, new HttpProblem('internal', 'the server failed to handle this request'), req.path);
+    const { problem, cause } = problemFor(err, BODY_LIMIT);
+    if (cause === 'dependency') req.log.warn({ err: (err as Error).message }, 'dependency unavailable');
+    if (cause === 'bug') req.log.error({ err }, 'unhandled error');
+    sendProblem(res, problem, req.path);
   };
   app.use(onError);
   return { app, closeStreams: streams.close };

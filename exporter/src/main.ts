@@ -23,7 +23,8 @@ import {
 import { createApp } from './app.js';
 import { createExporterMetrics } from './metrics.js';
 import { createWebhookHandler } from './webhooks/handler.js';
-import { createGarminAccounts, GARMIN_ACCOUNTS_REFRESH_MS } from './webhooks/garmin-accounts.js';
+import { createLinkedAccounts, LINKED_ACCOUNTS_REFRESH_MS } from './webhooks/linked-accounts.js';
+import { LINKED_ACCOUNT_PROVIDERS } from './webhooks/registry.js';
 import { createOpsData } from './ops-data.js';
 import { registerOpsGauges } from './ops-metrics.js';
 import { createIncidentsDeps } from './incidents/deps.js';
@@ -147,15 +148,20 @@ async function main(): Promise<void> {
   });
   shutdown.add('sse-streams', 'intake', closeStreams);
 
-  const garminAccounts = createGarminAccounts({ pool, logger, refreshMs: GARMIN_ACCOUNTS_REFRESH_MS });
-  // A failed first load is logged; Garmin deliveries then get 503 (retried) until a refresh succeeds.
-  await garminAccounts.refresh();
+  const linkedAccounts = createLinkedAccounts({
+    pool,
+    logger,
+    providers: LINKED_ACCOUNT_PROVIDERS,
+    refreshMs: LINKED_ACCOUNTS_REFRESH_MS,
+  });
+  // A failed first load is logged; deliveries that need it then get 503 (retried) until a refresh succeeds.
+  await linkedAccounts.refresh();
   const webhooks = createWebhookHandler({
     logger,
     metrics,
     redis,
     keys,
-    garminAccounts,
+    linkedAccounts,
     chaos,
     settings: {
       stravaVerifyToken: optionalSecret(env.STRAVA_VERIFY_TOKEN),
@@ -178,7 +184,7 @@ async function main(): Promise<void> {
   shutdown.add('http', 'intake', () => closeServer(server, env.SHUTDOWN_TIMEOUT_SECONDS * 1000 - 500));
   // After the server: requests still in flight have counted their events by now.
   shutdown.add('webhook counters', 'intake', () => webhooks.close());
-  shutdown.add('garmin accounts', 'intake', () => garminAccounts.close());
+  shutdown.add('linked accounts', 'intake', () => linkedAccounts.close());
   logger.info({ url: urlOf(address) }, 'exporter listening');
 }
 

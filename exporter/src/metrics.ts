@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { PROVIDERS, type DependencyStatus } from '@ops-cockpit/core';
+import type { DependencyStatus } from '@ops-cockpit/core';
 
 /** The exporter's own ops_ metrics, declared in one place on the process registry. */
 export interface ExporterMetrics {
@@ -14,30 +14,12 @@ export interface ExporterMetrics {
 
 /** Why an entry of an otherwise valid delivery was dropped: the only values the `reason` label takes. */
 export const REJECT_REASONS = {
-  /** A Garmin entry whose user is no linked, authorised Garmin account (Garmin does not sign). */
+  /** An entry whose user is no linked, authorised account of a provider that does not sign (Garmin). */
   unknownUser: 'unknown_user',
   /** A Strava event for another subscription than STRAVA_SUBSCRIPTION_ID. */
   subscriptionMismatch: 'subscription_mismatch',
 } as const;
 export type RejectReason = (typeof REJECT_REASONS)[keyof typeof REJECT_REASONS];
-
-/** Every (provider, object_type, aspect_type) an accepted event can have, pre-set to 0 so rates start at once. */
-const EVENT_LABELS: ReadonlyArray<readonly [string, string, string]> = [
-  ...['activity', 'athlete'].flatMap((object) =>
-    ['create', 'update', 'delete'].map((aspect) => ['strava', object, aspect] as const),
-  ),
-  ['garmin', 'activity', 'push'],
-  ['garmin', 'activity', 'ping'],
-  ['apple_health', 'workout', 'create'],
-  ['apple_health', 'workout', 'delete'],
-];
-
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-
-/** Bounded method label: anything outside the standard set is counted as OTHER. */
-export function methodLabel(method: string): string {
-  return METHODS.has(method) ? method : 'OTHER';
-}
 
 export function createExporterMetrics(
   registry: Registry,
@@ -100,14 +82,5 @@ export function createExporterMetrics(
       registers,
     }),
   };
-  for (const provider of PROVIDERS) {
-    metrics.webhookRequests.inc({ provider, code: '200' }, 0);
-    metrics.webhookDuplicates.inc({ provider }, 0);
-  }
-  for (const [provider, object_type, aspect_type] of EVENT_LABELS) {
-    metrics.webhookEvents.inc({ provider, object_type, aspect_type }, 0);
-  }
-  metrics.webhookRejectedEntries.inc({ provider: 'garmin', reason: REJECT_REASONS.unknownUser }, 0);
-  metrics.webhookRejectedEntries.inc({ provider: 'strava', reason: REJECT_REASONS.subscriptionMismatch }, 0);
   return metrics;
 }

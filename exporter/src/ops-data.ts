@@ -1,22 +1,20 @@
+import { PROVIDERS, type Pool, type Redis, type RedisKeys } from '@ops-cockpit/core';
 import {
   BUCKET_SECONDS,
-  HEATMAP_DAYS,
-  PROVIDERS,
   bucketsFromHashes,
   countsFromHash,
   epochBucket,
-  heatmapFromCells,
   minuteRange,
-  providerHealth,
+  type ProviderCounts,
+  type ThroughputBucket,
+} from './read-models/throughput.js';
+import {
+  HEATMAP_DAYS,
+  heatmapFromCells,
   type HeatmapCell,
   type HeatmapMatrix,
-  type Pool,
-  type ProviderHealth,
-  type ProviderCounts,
-  type Redis,
-  type RedisKeys,
-  type ThroughputBucket,
-} from '@ops-cockpit/core';
+} from './read-models/heatmap.js';
+import { providerHealth, type ProviderHealth } from './read-models/provider-health.js';
 
 /** Reads behind the /api/ops/* endpoints and the scrape-time gauges; each is one indexed query or Redis call. */
 export interface OpsData {

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { HttpProblem } from './problem.js';
+import { HttpProblem } from './http/problem.js';
 
 /** Parses an optional integer query parameter, or throws a 400 naming it. */
 export function intQuery(req: Request, name: string, def: number, min: number, max: number): number {

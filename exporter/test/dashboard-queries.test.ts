@@ -2,7 +2,7 @@
 // (probing the simulator, taking webhooks, a nudge, an Alertmanager notification and two Spike Lab faults), their
 // real /metrics output, a real Prometheus scraping them with the repository's prometheus.yml and rules, and
 // the migrated Postgres they write. A renamed metric, label or column fails here.
-import { listQuietUsers } from '@ops-cockpit/core';
+import { listQuietUsers } from '../src/read-models/quiet-users.js';
 import { waitFor } from '@ops-cockpit/core/testing';
 import {
   expandPromql,

@@ -18,7 +18,8 @@ import { createExporterMetrics } from '../src/metrics.js';
 import { createOpsData } from '../src/ops-data.js';
 import { registerOpsGauges } from '../src/ops-metrics.js';
 import { createWebhookHandler, type WebhookHandler, type WebhookSettings } from '../src/webhooks/handler.js';
-import { createGarminAccounts, type GarminAccounts } from '../src/webhooks/garmin-accounts.js';
+import { createLinkedAccounts, type LinkedAccounts } from '../src/webhooks/linked-accounts.js';
+import { LINKED_ACCOUNT_PROVIDERS } from '../src/webhooks/registry.js';
 import { createIncidentsDeps } from '../src/incidents/deps.js';
 import { registerCalmGauges } from '../src/incidents/gauges.js';
 import { createChaosDeps, type ChaosDeps } from '../src/chaos/deps.js';
@@ -33,7 +34,7 @@ export interface RunningApp {
   url: string;
   /** The lean webhook handler mounted ahead of express (its counters can be flushed on demand). */
   webhooks: WebhookHandler;
-  garminAccounts: GarminAccounts;
+  linkedAccounts: LinkedAccounts;
   chaos: ChaosDeps;
   close(): Promise<void>;
 }
@@ -158,15 +159,20 @@ export async function startApp(deps: {
       },
     },
   });
-  const garminAccounts = createGarminAccounts({ pool: deps.pool, logger: silentLogger, refreshMs: 30_000 });
-  await garminAccounts.refresh();
+  const linkedAccounts = createLinkedAccounts({
+    pool: deps.pool,
+    logger: silentLogger,
+    providers: LINKED_ACCOUNT_PROVIDERS,
+    refreshMs: 30_000,
+  });
+  await linkedAccounts.refresh();
   const { now, counterFlushMs, appendTimeoutMs, ...settings } = deps.webhooks ?? {};
   const webhooks = createWebhookHandler({
     logger,
     metrics,
     redis: deps.redis,
     keys,
-    garminAccounts,
+    linkedAccounts,
     chaos,
     settings: {
       stravaVerifyToken: undefined,
@@ -188,13 +194,13 @@ export async function startApp(deps: {
   return {
     url: urlOf(address),
     webhooks,
-    garminAccounts,
+    linkedAccounts,
     chaos,
     close: async () => {
       closeStreams();
       await closeServer(server, 1_000, 100);
       await webhooks.close();
-      garminAccounts.close();
+      linkedAccounts.close();
       await chaos.flags.close();
       await nudgeQueue.close();
       await jobs.failedJobs.close();

@@ -6,7 +6,7 @@ import {
   type TestDatabase,
   type TestRedis,
 } from '@ops-cockpit/core/testing';
-import { WEBHOOK_ROUTES } from '../src/webhooks/handler.js';
+import { WEBHOOK_ROUTES } from '../src/webhooks/registry.js';
 import { INCIDENT_LEVELS } from '../src/incidents/calm.js';
 import { REJECT_REASONS } from '../src/metrics.js';
 import { startApp, type RunningApp } from './harness.js';

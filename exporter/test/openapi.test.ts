@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { OPENAPI_PATH } from '../src/routes/openapi.js';
-import { WEBHOOK_ROUTES, webhookMethods } from '../src/webhooks/handler.js';
+import { WEBHOOK_ROUTES } from '../src/webhooks/registry.js';
 import { listedApp, routesOf } from './routes-support.js';
 
 describe('OpenAPI document', () => {
@@ -15,8 +15,8 @@ describe('OpenAPI document', () => {
     // Express's `:param` is OpenAPI's `{param}`.
     const served = routesOf(listedApp()).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
     // Webhooks are served by the lean handler ahead of express, so they are listed from its own table.
-    const webhooks = [...WEBHOOK_ROUTES].flatMap(([path, provider]) =>
-      webhookMethods(provider).map((m) => `${m} ${path}`),
+    const webhooks = [...WEBHOOK_ROUTES].flatMap(([path, adapter]) =>
+      adapter.methods.map((m) => `${m} ${path}`),
     );
     expect([...served, ...webhooks].sort()).toEqual(documented);
   });

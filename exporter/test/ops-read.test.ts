@@ -1,12 +1,6 @@
 import http from 'node:http';
-import {
-  createRedisKeys,
-  epochBucket,
-  epochMinute,
-  inTransaction,
-  upsertActivity,
-  type RedisKeys,
-} from '@ops-cockpit/core';
+import { createRedisKeys, inTransaction, upsertActivity, type RedisKeys } from '@ops-cockpit/core';
+import { epochBucket, epochMinute } from '../src/read-models/throughput.js';
 import {
   createTestDatabase,
   createTestRedis,

@@ -1,4 +1,5 @@
-import { createRedisKeys, insertProbeLog, type ProbeLog, type Provider } from '@ops-cockpit/core';
+import { createRedisKeys, type Provider } from '@ops-cockpit/core';
+import { insertProbeRow, type ProbeRow } from './probe-rows.js';
 import { createOpsData, PROVIDER_HEALTH_CACHE_MS } from '../src/ops-data.js';
 import {
   createTestDatabase,
@@ -47,7 +48,7 @@ describe('window', () => {
 });
 
 /** What the endpoint should say of `logs` over the last `seconds`, computed here from the rows themselves. */
-function expected(logs: ProbeLog[], provider: Provider, seconds: number) {
+function expected(logs: ProbeRow[], provider: Provider, seconds: number) {
   const mine = logs.filter((l) => l.provider === provider).sort((a, b) => +b.at - +a.at);
   const inWindow = mine.filter((l) => +l.at > Date.now() - seconds * 1000);
   const ok = inWindow.filter((l) => l.status === 'success');
@@ -66,7 +67,7 @@ function expected(logs: ProbeLog[], provider: Provider, seconds: number) {
 }
 
 describe('GET /api/ops/provider-health', () => {
-  const logs: ProbeLog[] = [];
+  const logs: ProbeRow[] = [];
   const minutesAgo = (m: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - m * 60_000);
 
   beforeAll(async () => {
@@ -97,7 +98,7 @@ describe('GET /api/ops/provider-health', () => {
         at: minutesAgo(m),
       });
     }
-    for (const log of logs) await insertProbeLog(db.pool, log);
+    for (const log of logs) await insertProbeRow(db.pool, log);
   });
 
   it.each([
@@ -152,7 +153,7 @@ describe('reuse of an answer', () => {
     });
     const first = await ops.providerHealth(3_600);
     const samples = first[2]!.samples;
-    await insertProbeLog(db.pool, {
+    await insertProbeRow(db.pool, {
       provider: 'apple_health',
       status: 'success',
       latencyMs: 120,

@@ -7,7 +7,7 @@ import {
   type TestDatabase,
   type TestRedis,
 } from '@ops-cockpit/core/testing';
-import { HttpProblem } from '../src/problem.js';
+import { HttpProblem } from '../src/http/problem.js';
 import { redisRateLimitStore } from '../src/security/rate-limit.js';
 import { startApp, type RunningApp } from './harness.js';
 import { postJson, type Json } from './webhooks-support.js';

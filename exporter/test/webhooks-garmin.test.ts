@@ -129,7 +129,7 @@ describe('Garmin notifications', () => {
     await linkGarmin(fresh);
     const entry = { activities: [garminSummary(fresh, { summaryId: 'new-1' })] };
     expect((await postJson(url, entry)).status).toBe(403);
-    expect(await app.garminAccounts.refresh()).toBe(true);
+    expect(await app.linkedAccounts.refresh()).toBe(true);
     expect((await postJson(url, entry)).status).toBe(200);
   });
 
@@ -155,7 +155,7 @@ describe('Garmin notifications', () => {
     const other = await startApp({ pool: db.pool, redis: redis.redis, prefix: redis.prefix });
     try {
       // Simulate a first load that failed: the set is empty and not loaded.
-      Object.defineProperty(other.garminAccounts, 'loaded', { value: false });
+      Object.defineProperty(other.linkedAccounts, 'loaded', { value: false });
       const res = await postJson(`${other.url}/api/webhooks/garmin`, { activities: [garminSummary(LINKED)] });
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');

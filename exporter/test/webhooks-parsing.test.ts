@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { Secret } from '@ops-cockpit/core';
 import { checkJsonMedia } from '../src/webhooks/body.js';
-import { fieldErrors } from '../src/webhooks/field-errors.js';
+import { fieldErrors } from '../src/http/field-errors.js';
 import { stravaHandshake } from '../src/webhooks/strava.js';
-import { HttpProblem } from '../src/problem.js';
+import { HttpProblem } from '../src/http/problem.js';
 
 describe('checkJsonMedia', () => {
   it.each([

@@ -65,8 +65,15 @@ export interface MixState {
   hasDelivered(provider: Provider): boolean;
 }
 
+/** Each provider's action that creates an activity. */
+export const CREATIONS: { readonly [P in Provider]: ActionOf<P> } = {
+  strava: 'create',
+  garmin: 'push',
+  apple_health: 'create',
+};
+
 function creation(provider: Provider): PlannedEvent {
-  return provider === 'garmin' ? { provider, action: 'push' } : { provider, action: 'create' };
+  return { provider, action: CREATIONS[provider] } as PlannedEvent;
 }
 
 /**

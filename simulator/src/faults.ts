@@ -1,16 +1,14 @@
 import { z } from 'zod';
+import type { Provider } from '@ops-cockpit/core';
+import { FAULT_TARGETS } from './providers/registry.js';
 
 /**
  * Run-time faults of the simulated provider APIs, set through the control endpoint so tests and demos can make
  * a provider slow or down: added latency, and a share of requests failing with a chosen status.
  */
 
-export const FAULT_TARGETS = ['strava', 'garmin'] as const;
-export type FaultTarget = (typeof FAULT_TARGETS)[number];
-
-export function isFaultTarget(value: string): value is FaultTarget {
-  return (FAULT_TARGETS as readonly string[]).includes(value);
-}
+/** A provider whose fake API the faults apply to (providers/registry.ts: FAULT_TARGETS, those with an API). */
+export type FaultTarget = Provider;
 
 /** Unknown keys are refused, so a typo (`latency`) is an error rather than a silent no-op. */
 export const faultSettingsSchema = z.strictObject({
@@ -71,6 +69,13 @@ export function decideFault(settings: FaultSettings, random: () => number): Faul
 export class FaultControl {
   readonly #settings = new Map<FaultTarget, FaultSettings>();
 
+  /** `targets`: the providers faults may be set for, those with a fake API. */
+  constructor(readonly targets: readonly FaultTarget[] = FAULT_TARGETS) {}
+
+  isTarget(value: string): value is FaultTarget {
+    return (this.targets as readonly string[]).includes(value);
+  }
+
   get(target: FaultTarget): FaultSettings {
     return this.#settings.get(target) ?? CALM;
   }
@@ -83,10 +88,7 @@ export class FaultControl {
     this.#settings.clear();
   }
 
-  snapshot(): Record<FaultTarget, FaultSettings> {
-    return Object.fromEntries(FAULT_TARGETS.map((t) => [t, this.get(t)])) as Record<
-      FaultTarget,
-      FaultSettings
-    >;
+  snapshot(): Partial<Record<FaultTarget, FaultSettings>> {
+    return Object.fromEntries(this.targets.map((t) => [t, this.get(t)]));
   }
 }

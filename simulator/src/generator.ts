@@ -1,17 +1,19 @@
-import { signWebhook, type Provider } from '@ops-cockpit/core';
+import { PROVIDERS, type Provider } from '@ops-cockpit/core';
 import {
   DEFAULT_EVENT_MIX,
   nextEvent,
   validateEventMix,
   withoutProviders,
+  type ActionOf,
   type EventMix,
 } from './event-mix.js';
-import { appleWorkout, garminSummary } from './provider-payloads.js';
-import { hexString, intBetween, mulberry32, pick, type Rng } from './prng.js';
-import { DEMO_NAMESPACE } from './roster.js';
-import { uuidV5 } from './uuid.js';
-import { planActivity, revisedWorkout, ACTIVITY_TYPES } from './workouts.js';
-import type { SimActivity, World } from './world.js';
+import { mulberry32, pick, type Rng } from './prng.js';
+import { planActivity, revisedWorkout } from './workouts.js';
+import type { World } from './world.js';
+import type { Delivery, Sent, SimProvider, TrafficKit, TrafficSettings } from './providers/adapter.js';
+import { SIM_PROVIDERS } from './providers/registry.js';
+
+export type { Delivery } from './providers/adapter.js';
 
 /**
  * Turns the event mix into concrete webhook deliveries, changing the world first so that what a webhook
@@ -19,30 +21,9 @@ import type { SimActivity, World } from './world.js';
  * can replay it; the only I/O-free clock input is the `nowMs` passed to `next`.
  */
 
-export const WEBHOOK_PATHS: Readonly<Record<Provider, string>> = {
-  strava: '/api/webhooks/strava',
-  garmin: '/api/webhooks/garmin',
-  apple_health: '/api/webhooks/apple-health',
-};
-
-export interface Delivery {
-  provider: Provider;
-  action: string;
-  /** Path on the exporter. */
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export interface GeneratorOptions {
+export interface GeneratorOptions extends TrafficSettings {
   world: World;
   seed: number;
-  /** This simulator's base URL, for Garmin ping callbacks. */
-  simulatorUrl: string;
-  /** Strava's subscription id in every event (the exporter refuses another when it has one configured). */
-  subscriptionId: number;
-  /** Standard Webhooks secret for Apple Health; without it no Apple deliveries are made (they would be refused). */
-  appleSecret?: string;
   mix?: EventMix;
   /** New ids count up from here; each run takes its own base so a restarted simulator never reuses an id. */
   idBase: number;
@@ -56,15 +37,6 @@ export interface EventGenerator {
   next(nowMs: number): Delivery;
 }
 
-interface Sent {
-  action: string;
-  body: string;
-  /** Standard Webhooks message id: a re-delivery keeps it, with a new timestamp and signature. */
-  messageId?: string;
-}
-
-const STRAVA_TITLES = ['Easy', 'Tempo', 'Long', 'Recovery', 'Commute', 'Hill repeats'] as const;
-
 export function createEventGenerator(opts: GeneratorOptions): EventGenerator {
   const { world } = opts;
   if (world.activeUsers.length === 0)
@@ -74,162 +46,81 @@ export function createEventGenerator(opts: GeneratorOptions): EventGenerator {
   }
   const rng: Rng = mulberry32(opts.seed);
   const baseMix = validateEventMix(opts.mix ?? DEFAULT_EVENT_MIX);
-  const mix = opts.appleSecret ? baseMix : withoutProviders(baseMix, ['apple_health']);
+  // A provider whose deliveries these settings cannot make (Apple Health without its secret) sends none.
+  const mix = withoutProviders(
+    baseMix,
+    PROVIDERS.filter((p) => SIM_PROVIDERS[p].sends?.(opts) === false),
+  );
   const historyDays = opts.historyDays ?? 7;
   const window = opts.duplicateWindow ?? 50;
-  const sent: Record<Provider, Sent[]> = { strava: [], garmin: [], apple_health: [] };
+  const sent = new Map<Provider, Sent[]>(PROVIDERS.map((p) => [p, []]));
   let counter = 0;
-  const nextId = () => opts.idBase + counter++;
 
-  const remember = (provider: Provider, entry: Sent) => {
-    const list = sent[provider];
-    list.push(entry);
-    if (list.length > window) list.shift();
+  const kit: TrafficKit = {
+    world,
+    rng,
+    settings: opts,
+    nextId: () => opts.idBase + counter++,
+    newActivity(provider, externalId, nowMs, user = pick(rng, world.activeUsers)) {
+      const a = planActivity(rng, {
+        provider,
+        externalId,
+        user,
+        window: { endMs: nowMs, days: historyDays, latestMs: nowMs - 5 * 60_000 },
+      });
+      world.putActivity(a);
+      return a;
+    },
+    revise(a) {
+      const revised = { ...a, ...revisedWorkout(rng, a) };
+      world.putActivity(revised);
+      return revised;
+    },
+    remember(provider, entry) {
+      const list = sent.get(provider)!;
+      list.push(entry);
+      if (list.length > window) list.shift();
+    },
+    json(provider, action, body) {
+      const text = JSON.stringify(body);
+      kit.remember(provider, { action, body: text });
+      return {
+        provider,
+        action,
+        path: SIM_PROVIDERS[provider].webhookPath,
+        headers: { 'Content-Type': 'application/json' },
+        body: text,
+      };
+    },
   };
 
-  const newActivity = (
-    provider: Provider,
-    externalId: string,
+  /** The planned event of provider P, by its adapter (the registry keeps each adapter with its own actions). */
+  function deliver<P extends Provider>(
+    planned: { provider: P; action: ActionOf<P> },
     nowMs: number,
-    user = pick(rng, world.activeUsers),
-  ) => {
-    const a = planActivity(rng, {
-      provider,
-      externalId,
-      user,
-      window: { endMs: nowMs, days: historyDays, latestMs: nowMs - 5 * 60_000 },
-    });
-    world.putActivity(a);
-    return a;
-  };
-
-  const revise = (a: SimActivity): SimActivity => {
-    const revised = { ...a, ...revisedWorkout(rng, a) };
-    world.putActivity(revised);
-    return revised;
-  };
-
-  const json = (provider: Provider, action: string, body: unknown): Delivery => {
-    const text = JSON.stringify(body);
-    remember(provider, { action, body: text });
+  ): Delivery {
+    const adapter: SimProvider<P> = SIM_PROVIDERS[planned.provider] as unknown as SimProvider<P>;
+    if (planned.action !== 'duplicate') {
+      return adapter.deliver(planned.action as Exclude<ActionOf<P>, 'duplicate'>, nowMs, kit);
+    }
+    const previous = pick(rng, sent.get(planned.provider)!);
+    if (adapter.redeliver) return adapter.redeliver(previous, nowMs, kit);
     return {
-      provider,
-      action,
-      path: WEBHOOK_PATHS[provider],
+      provider: planned.provider,
+      action: 'duplicate',
+      path: adapter.webhookPath,
       headers: { 'Content-Type': 'application/json' },
-      body: text,
+      body: previous.body,
     };
-  };
-
-  const apple = (action: string, body: string, messageId: string, nowMs: number): Delivery => {
-    const timestamp = Math.floor(nowMs / 1000);
-    return {
-      provider: 'apple_health',
-      action,
-      path: WEBHOOK_PATHS.apple_health,
-      headers: {
-        'Content-Type': 'application/json',
-        'webhook-id': messageId,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signWebhook(opts.appleSecret!, messageId, timestamp, body),
-      },
-      body,
-    };
-  };
-
-  function strava(action: string, nowMs: number): Delivery {
-    const event = (a: SimActivity, aspect: 'create' | 'update' | 'delete', updates: Record<string, string>) =>
-      json('strava', action, {
-        aspect_type: aspect,
-        event_time: Math.floor(nowMs / 1000),
-        object_id: Number(a.externalId),
-        object_type: 'activity',
-        owner_id: a.user.stravaAthleteId,
-        subscription_id: opts.subscriptionId,
-        updates,
-      });
-    if (action === 'update') {
-      const before = world.randomLive('strava', rng)!;
-      const title = `${pick(rng, STRAVA_TITLES)} ${ACTIVITY_TYPES.strava[before.sport]}`;
-      const after = revise({ ...before, name: title });
-      return event(after, 'update', { title });
-    }
-    if (action === 'delete') {
-      const gone = world.randomLive('strava', rng)!;
-      world.deleteActivity('strava', gone.externalId);
-      return event(gone, 'delete', {});
-    }
-    return event(newActivity('strava', String(nextId()), nowMs), 'create', {});
-  }
-
-  function garmin(action: string, nowMs: number): Delivery {
-    if (action === 'ping') {
-      const user = pick(rng, world.activeUsers);
-      const callbackId = `cb${nextId()}`;
-      const summaries = Array.from({ length: intBetween(rng, 1, 3) }, () =>
-        garminSummary(newActivity('garmin', `sim-${nextId()}`, nowMs, user)),
-      );
-      world.registerGarminCallback(callbackId, summaries);
-      const end = Math.floor(nowMs / 1000);
-      return json('garmin', action, {
-        activities: [
-          {
-            userId: user.garminUserId,
-            userAccessToken: user.garminAccessToken,
-            uploadStartTimeInSeconds: end - 3600,
-            uploadEndTimeInSeconds: end,
-            callbackURL: `${opts.simulatorUrl}/garmin/callback/${callbackId}`,
-          },
-        ],
-      });
-    }
-    const a =
-      action === 'update'
-        ? revise(world.randomLive('garmin', rng)!)
-        : newActivity('garmin', `sim-${nextId()}`, nowMs);
-    return json('garmin', action, { activities: [garminSummary(a)] });
-  }
-
-  function appleHealth(action: string, nowMs: number): Delivery {
-    let workout;
-    if (action === 'update') {
-      workout = appleWorkout(revise(world.randomLive('apple_health', rng)!));
-    } else if (action === 'delete') {
-      const gone = world.randomLive('apple_health', rng)!;
-      world.deleteActivity('apple_health', gone.externalId);
-      workout = appleWorkout(gone, { deleted: true });
-    } else {
-      const id = uuidV5(`workout-${nextId()}`, DEMO_NAMESPACE).toUpperCase();
-      workout = appleWorkout(newActivity('apple_health', id, nowMs));
-    }
-    const body = JSON.stringify({ workouts: [workout] });
-    const messageId = `msg_${hexString(rng, 26)}`;
-    remember('apple_health', { action, body, messageId });
-    return apple(action, body, messageId, nowMs);
   }
 
   return {
     next(nowMs: number): Delivery {
       const planned = nextEvent(rng, mix, {
         liveActivities: (p) => world.liveCount(p),
-        hasDelivered: (p) => sent[p].length > 0,
+        hasDelivered: (p) => sent.get(p)!.length > 0,
       });
-      if (planned.action === 'duplicate') {
-        const previous = pick(rng, sent[planned.provider]);
-        if (planned.provider === 'apple_health') {
-          return apple('duplicate', previous.body, previous.messageId!, nowMs);
-        }
-        return {
-          provider: planned.provider,
-          action: 'duplicate',
-          path: WEBHOOK_PATHS[planned.provider],
-          headers: { 'Content-Type': 'application/json' },
-          body: previous.body,
-        };
-      }
-      if (planned.provider === 'strava') return strava(planned.action, nowMs);
-      if (planned.provider === 'garmin') return garmin(planned.action, nowMs);
-      return appleHealth(planned.action, nowMs);
+      return deliver(planned, nowMs);
     },
   };
 }

@@ -1,8 +1,8 @@
-import type { ActivityInput, Provider } from '@ops-cockpit/core';
+import { PROVIDERS, type ActivityInput } from '@ops-cockpit/core';
+import { SIM_PROVIDERS } from './providers/registry.js';
 import { between, chance, mulberry32, pick } from './prng.js';
-import { DEMO_NAMESPACE, type DemoUser } from './roster.js';
+import type { DemoUser } from './roster.js';
 import { localIso, offsetSecondsAt } from './time-zones.js';
-import { uuidV5 } from './uuid.js';
 import { ACTIVITY_TYPES, planActivity } from './workouts.js';
 import type { SimActivity } from './world.js';
 
@@ -12,9 +12,6 @@ import type { SimActivity } from './world.js';
  */
 
 export const DEMO_SEED = 20_260_601;
-
-/** Seeded Strava activity ids are this + user index x 1000 + n; live traffic uses far larger ones. */
-export const SEED_STRAVA_ID_BASE = 9_000_000_000;
 
 const DAY_MS = 86_400_000;
 // Activities arrive this long after they end; the worker stamps writes with the event time, and so does the seed.
@@ -35,18 +32,6 @@ export interface HistoryOptions {
   seed: number;
 }
 
-function externalIdFor(provider: Provider, user: DemoUser, n: number): string {
-  if (provider === 'strava') return String(SEED_STRAVA_ID_BASE + user.index * 1_000 + n);
-  if (provider === 'garmin') return `seed-${user.index}-${n}`;
-  return uuidV5(`seed-workout-${user.index}-${n}`, DEMO_NAMESPACE).toUpperCase();
-}
-
-const OTHER_PROVIDERS: Readonly<Record<Provider, readonly Provider[]>> = {
-  strava: ['garmin', 'apple_health'],
-  garmin: ['strava', 'apple_health'],
-  apple_health: ['strava', 'garmin'],
-};
-
 /** One user's history; each user has a generator of their own, so adding users never changes the others. */
 export function planUserHistory(user: DemoUser, opts: HistoryOptions): HistoryEntry[] {
   if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 3_650) {
@@ -64,10 +49,13 @@ export function planUserHistory(user: DemoUser, opts: HistoryOptions): HistoryEn
     // Mostly the user's own device; now and then another linked one.
     const provider = chance(rng, 0.85)
       ? user.primaryProvider
-      : pick(rng, OTHER_PROVIDERS[user.primaryProvider]);
+      : pick(
+          rng,
+          PROVIDERS.filter((p) => p !== user.primaryProvider),
+        );
     const activity = planActivity(rng, {
       provider,
-      externalId: externalIdFor(provider, user, n),
+      externalId: SIM_PROVIDERS[provider].seedExternalId(user, n),
       user,
       window: { endMs: lastMs, days: windowDays, latestMs: lastMs - (inactive ? 0 : 30 * 60_000) },
     });
@@ -98,8 +86,7 @@ export function toActivityInput(entry: HistoryEntry): ActivityInput {
     userId: a.user.id,
     type: ACTIVITY_TYPES[a.provider][a.sport],
     distanceM: a.distanceM,
-    // Strava reports moving time; Garmin's duration and Apple's start-to-end span are elapsed time.
-    movingTimeS: a.provider === 'strava' ? a.movingTimeS : a.elapsedTimeS,
+    movingTimeS: SIM_PROVIDERS[a.provider].reportedMovingTimeS(a),
     startDate: new Date(Math.floor(a.startMs / 1000) * 1000),
     startDateLocal: localIso(a.startMs, offsetSecondsAt(a.user.timezone, a.startMs)),
     sourceUpdatedAt: entry.sourceUpdatedAt,

@@ -67,10 +67,15 @@ export function demoUserId(index: number): string {
   return uuidV5(`user-${index}`, DEMO_NAMESPACE);
 }
 
+/** Whose device each user mostly records with, by index % 10: half Strava, 3 in 10 Garmin, 2 in 10 Apple Health. */
+const PRIMARY_PROVIDER_SLOTS: readonly Provider[] = [
+  ...Array<Provider>(5).fill('strava'),
+  ...Array<Provider>(3).fill('garmin'),
+  ...Array<Provider>(2).fill('apple_health'),
+];
+
 function primaryProviderOf(index: number): Provider {
-  const slot = index % 10;
-  if (slot < 5) return 'strava';
-  return slot < 8 ? 'garmin' : 'apple_health';
+  return PRIMARY_PROVIDER_SLOTS[index % PRIMARY_PROVIDER_SLOTS.length]!;
 }
 
 export function demoUser(index: number): DemoUser {

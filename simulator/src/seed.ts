@@ -1,8 +1,14 @@
-import { deleteActivity, inTransaction, upsertActivity, type Logger, type Pool } from '@ops-cockpit/core';
+import {
+  PROVIDERS,
+  deleteActivity,
+  inTransaction,
+  upsertActivity,
+  type Logger,
+  type Pool,
+} from '@ops-cockpit/core';
+import { SIM_PROVIDERS } from './providers/registry.js';
 import { DEMO_SEED, planUserHistory, toActivityInput } from './history.js';
 import { DEMO_USER_COUNT, demoRoster, type DemoUser } from './roster.js';
-import { stravaTokensFor } from './tokens.js';
-import { polarAccountRows } from './polar/accounts.js';
 
 /**
  * Writes the demo population to Postgres: users, their linked provider accounts (with the tokens the simulator
@@ -60,23 +66,12 @@ async function insertUsers(pool: Pool, roster: readonly DemoUser[], createdAt: D
 }
 
 async function insertAccounts(pool: Pool, roster: readonly DemoUser[]): Promise<number> {
-  const rows = roster.flatMap((u) => {
-    const strava = stravaTokensFor(u.stravaAthleteId);
-    return [
-      [
-        u.id,
-        'strava',
-        String(u.stravaAthleteId),
-        strava.accessToken,
-        strava.refreshToken,
-        strava.expiresAt,
-        'read,activity:read_all',
-      ],
-      [u.id, 'garmin', u.garminUserId, u.garminAccessToken, null, null, null],
-      [u.id, 'apple_health', u.id, null, null, null, null],
-      ...polarAccountRows(u),
-    ] as const;
-  });
+  const rows = roster.flatMap((u) =>
+    PROVIDERS.map((provider) => {
+      const a = SIM_PROVIDERS[provider].seedAccount(u);
+      return [u.id, provider, a.externalUserId, a.accessToken, a.refreshToken, a.tokenExpiresAt, a.scopes];
+    }),
+  );
   const column = (i: number) => rows.map((r) => r[i]);
   const { rowCount } = await pool.query(
     `INSERT INTO provider_accounts

@@ -1,5 +1,6 @@
 import type { Logger } from '@ops-cockpit/core';
-import type { Delivery, EventGenerator } from './generator.js';
+import type { EventGenerator } from './generator.js';
+import type { Delivery } from './providers/adapter.js';
 
 /**
  * Posts generated webhooks to the exporter at a steady rate. A slow or absent exporter never makes deliveries

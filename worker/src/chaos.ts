@@ -11,6 +11,8 @@ import {
   type RedisKeys,
   type Secret,
 } from '@ops-cockpit/core';
+import type { ProviderCall } from './providers/calls.js';
+import { ProviderError, failureOfStatus } from './providers/errors.js';
 
 /** An injected provider answer: the call is not made and behaves as if the provider sent this status. */
 export interface InjectedAnswer {
@@ -36,6 +38,21 @@ export function providerChaosGate(
     return decision.abort
       ? { status: decision.abort.status, retryAfterSeconds: decision.abort.retryAfterSeconds }
       : undefined;
+  };
+}
+
+/**
+ * Spike Lab's one seam into outgoing provider calls: wraps a call so target `provider` may delay it or answer it
+ * with an injected 503/429 (a ProviderError, as a real one would be) instead of making it.
+ */
+export function withProviderChaos(gate: ProviderChaosGate, call: ProviderCall): ProviderCall {
+  return async (provider, url, init, onHeaders) => {
+    const injected = await gate(provider);
+    if (injected) {
+      const message = `${init?.method ?? 'GET'} ${url}: HTTP ${injected.status} (injected by Spike Lab)`;
+      throw new ProviderError(failureOfStatus(injected.status)!, message, injected.retryAfterSeconds);
+    }
+    return call(provider, url, init, onHeaders);
   };
 }
 

@@ -18,14 +18,16 @@ import {
   listen,
   loadEnvOrExit,
   migrate,
+  recomputeChallenge,
   urlOf,
   workerEnvSchema,
   type QueueName,
 } from '@ops-cockpit/core';
-import { pruneProbeLogs, recomputeChallenge } from './housekeeping.js';
+import { pruneProbeLogs } from './probes/provider-health-logs.js';
 import { IngestConsumer, ingestPending } from './ingest/consumer.js';
 import { applyPrepared, prepareBatch } from './ingest/process.js';
-import { StravaClient } from './providers/strava-client.js';
+import { createIngestAdapters } from './ingest/registry.js';
+import { providerCalls } from './providers/calls.js';
 import { createMetricsServer } from './metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
 import { startQueueWorkers } from './queue-workers.js';
@@ -36,7 +38,7 @@ import { probeKeys } from './probes/keys.js';
 import { createProbeRunner } from './probes/runner.js';
 import { probeTargetsFrom } from './probes/targets.js';
 import type { QueueHandlers } from './handlers.js';
-import { createWorkerChaos } from './chaos.js';
+import { createWorkerChaos, withProviderChaos } from './chaos.js';
 import { nudgeJobHandler } from './nudges/job.js';
 import { notifiersFrom } from './nudges/notifiers.js';
 
@@ -147,13 +149,9 @@ async function main(): Promise<void> {
     'provider probes scheduled',
   );
 
-  const strava = new StravaClient({
-    baseUrl: env.STRAVA_API_URL as string,
-    clientId: env.STRAVA_CLIENT_ID,
-    clientSecret: env.STRAVA_CLIENT_SECRET,
-    timeoutMs: env.PROVIDER_TIMEOUT_MS,
-    chaos: chaos.gate,
-  });
+  // Every outgoing ingest call goes through Spike Lab's one seam (target `provider`).
+  const call = withProviderChaos(chaos.gate, providerCalls({ timeoutMs: env.PROVIDER_TIMEOUT_MS }));
+  const adapters = createIngestAdapters({ call, settings: env });
   const ingestConnection = createRedis({
     url: conn.redisUrl,
     role: 'blocking',
@@ -168,12 +166,7 @@ async function main(): Promise<void> {
     lingerMs: env.INGEST_BATCH_LINGER_MS,
     claimIdleMs: env.INGEST_CLAIM_IDLE_MS,
     maxDeliveries: env.INGEST_MAX_DELIVERIES,
-    prepare: (envelopes) =>
-      prepareBatch(
-        { pool, strava, providerTimeoutMs: env.PROVIDER_TIMEOUT_MS },
-        envelopes,
-        env.WORKER_CONCURRENCY,
-      ),
+    prepare: (envelopes) => prepareBatch({ pool, adapters }, envelopes, env.WORKER_CONCURRENCY),
     apply: (batch) => applyPrepared(pool, batch),
     logger,
     metrics,

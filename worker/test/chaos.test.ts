@@ -9,8 +9,9 @@ import {
   type TestDatabase,
   type TestRedis,
 } from '@ops-cockpit/core/testing';
-import { createWorkerChaos, type WorkerChaos } from '../src/chaos.js';
-import { fetchJson, ProviderError } from '../src/providers/errors.js';
+import { createWorkerChaos, withProviderChaos, type WorkerChaos } from '../src/chaos.js';
+import { providerCalls } from '../src/providers/calls.js';
+import { ProviderError } from '../src/providers/errors.js';
 import { StravaClient } from '../src/providers/strava-client.js';
 import { createWorkerMetrics } from '../src/metrics.js';
 import { parseExpectedStatuses } from '../src/probes/expected-statuses.js';
@@ -79,8 +80,9 @@ async function set(overrides: Partial<ChaosFault>): Promise<void> {
   await chaos.flags.refresh();
 }
 
-const call = (provider: 'strava' | 'garmin' = 'strava') =>
-  fetchJson(`${base}/api/v3/athlete`, {}, 2_000, { provider, gate: chaos.gate });
+/** An outgoing call as the worker makes it: through Spike Lab's seam. */
+const outgoing = () => withProviderChaos(chaos.gate, providerCalls({ timeoutMs: 2_000 }));
+const call = (provider: 'strava' | 'garmin' = 'strava') => outgoing()(provider, `${base}/api/v3/athlete`);
 
 async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
   const err = await promise.then(
@@ -116,7 +118,7 @@ describe('target provider on outgoing calls', () => {
     expect(err.failure).toBe('rate_limited');
     expect(err.retryAfterSeconds).toBeGreaterThanOrEqual(19);
     expect(err.retryAfterSeconds).toBeLessThanOrEqual(20);
-    const client = new StravaClient({ baseUrl: base, timeoutMs: 2_000, chaos: chaos.gate });
+    const client = new StravaClient({ baseUrl: base, call: outgoing() });
     expect((await failureOf(client.getActivity('token', 1))).failure).toBe('rate_limited');
     expect((await failureOf(client.refresh('refresh'))).failure).toBe('rate_limited');
     expect(hits).toBe(0);

@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@ops-cockpit/core/testing';
-import { pruneProbeLogs } from '../src/housekeeping.js';
+import { pruneProbeLogs } from '../src/probes/provider-health-logs.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -24,8 +24,7 @@ it('prunes probe rows older than the retention, in batches, and keeps the rest',
 });
 
 it('recomputes the challenge total from live activities and reports the drift it corrected', async () => {
-  const { recomputeChallenge } = await import('../src/housekeeping.js');
-  const { inTransaction, upsertActivity } = await import('@ops-cockpit/core');
+  const { inTransaction, recomputeChallenge, upsertActivity } = await import('@ops-cockpit/core');
   const user = (await db.pool.query(`INSERT INTO users (name) VALUES ('Ada') RETURNING id`)).rows[0].id;
   await inTransaction(db.pool, (c) =>
     upsertActivity(c, {

@@ -29,7 +29,8 @@ import {
 } from '../src/ingest/process.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../src/metrics.js';
 import { ProviderError } from '../src/providers/errors.js';
-import { StravaClient } from '../src/providers/strava-client.js';
+import { createIngestAdapters } from '../src/ingest/registry.js';
+import { providerCalls } from '../src/providers/calls.js';
 
 let db: TestDatabase;
 let t: TestRedis;
@@ -64,7 +65,10 @@ afterEach(async () => {
 });
 
 // The Strava client is never reached in these tests (no Strava envelopes); a closed port proves it.
-const strava = new StravaClient({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 500 });
+const adapters = createIngestAdapters({
+  call: providerCalls({ timeoutMs: 500 }),
+  settings: { STRAVA_API_URL: 'http://127.0.0.1:1' },
+});
 
 function start(
   process?: (e: IngestEnvelope) => Promise<IngestOutcome>,
@@ -83,7 +87,7 @@ function start(
     prepare: process
       ? (envelopes) =>
           settleEach(envelopes, 4, async (e): Promise<Prepared> => ({ outcome: await process(e) }))
-      : (envelopes) => prepareBatch({ pool: db.pool, strava, providerTimeoutMs: 500 }, envelopes, 4),
+      : (envelopes) => prepareBatch({ pool: db.pool, adapters }, envelopes, 4),
     apply: (batch) => applyPrepared(db.pool, batch),
     logger: silentLogger,
     metrics,
@@ -94,7 +98,7 @@ function start(
 }
 
 /** The real prepare-and-apply of one entry, for tests whose `process` fails some calls first. */
-const real = (e: IngestEnvelope) => processEnvelope({ pool: db.pool, strava, providerTimeoutMs: 500 }, e);
+const real = (e: IngestEnvelope) => processEnvelope({ pool: db.pool, adapters }, e);
 
 function garmin(summaryId: string, distance: number, user = 'g-ada'): IngestEnvelope {
   return {

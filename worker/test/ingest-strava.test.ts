@@ -5,7 +5,8 @@ import { generateDeliveries, idBaseFor, seedDemo } from '../../simulator/src/ind
 import { startSimulator, type RunningSimulator } from '../../simulator/test/helpers.js';
 import { processEnvelope, type ProcessDeps } from '../src/ingest/process.js';
 import { ProviderError } from '../src/providers/errors.js';
-import { StravaClient } from '../src/providers/strava-client.js';
+import { createIngestAdapters } from '../src/ingest/registry.js';
+import { providerCalls } from '../src/providers/calls.js';
 
 let db: TestDatabase;
 let sim: RunningSimulator;
@@ -18,8 +19,10 @@ beforeAll(async () => {
   await seedDemo(db.pool, { users: 10, days: 1 });
   deps = {
     pool: db.pool,
-    strava: new StravaClient({ baseUrl: sim.url, timeoutMs: 2_000 }),
-    providerTimeoutMs: 2_000,
+    adapters: createIngestAdapters({
+      call: providerCalls({ timeoutMs: 2_000 }),
+      settings: { STRAVA_API_URL: sim.url },
+    }),
   };
   const deliveries = generateDeliveries({
     world: sim.world,

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import { Registry } from 'prom-client';
-import { createRedisKeys, Secret, type ProbeErrorReason, type Provider } from '@ops-cockpit/core';
+import { createRedisKeys, Secret, type Provider } from '@ops-cockpit/core';
+import { type ProbeErrorReason } from '../src/probes/provider-health-logs.js';
 import {
   createTestDatabase,
   createTestRedis,

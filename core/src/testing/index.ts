@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { Secret } from '../secret.js';
-import { createPool, dropDatabase, ensureDatabase, type Pool } from '../db/pool.js';
-import { migrate } from '../db/migrate.js';
-import { createRedis, closeRedis, waitForRedis, type Redis } from '../redis/connection.js';
+import { Secret } from '../platform/secret.js';
+import { createPool, dropDatabase, ensureDatabase, type Pool } from '../platform/pool.js';
+import { migrate } from '../platform/migrate.js';
+import { createRedis, closeRedis, waitForRedis, type Redis } from '../platform/redis.js';
 
 /**
  * Test support shared by every workspace: each test file gets its own Postgres database and Redis key prefix

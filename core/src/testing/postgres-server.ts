@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Secret } from '../secret.js';
+import { Secret } from '../platform/secret.js';
 import { freePort } from './process.js';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { serviceNodeArgs } from '../node-flags.js';
+import { serviceNodeArgs } from '../platform/node-flags.js';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Secret } from '../secret.js';
+import { Secret } from '../platform/secret.js';
 import { freePort } from './process.js';
 
 export interface PrivateRedis {

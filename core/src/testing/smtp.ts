@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { Secret } from '../secret.js';
+import { Secret } from '../platform/secret.js';
 
 export interface ReceivedMail {
   from: string;

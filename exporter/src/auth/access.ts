@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem } from '../http/problem.js';
 import type { NamedTokens, OperatorTokens } from './operators.js';
 import { unauthorized } from './unauthorized.js';
 

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem } from '../http/problem.js';
 
 export const WWW_AUTHENTICATE = 'Bearer realm="ops-cockpit"';
 

@@ -1,33 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChaosDecision, ChaosFlags, Provider } from '@ops-cockpit/core';
+import type { ChaosDecision, ChaosFlags } from '@ops-cockpit/core';
 import type { Counter } from 'prom-client';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem } from '../http/problem.js';
+import type { WebhookAdapter } from '../webhooks/adapter.js';
 
-/** An injected 503 or 429; the webhook path sends its Retry-After. */
+/** An injected 503 or 429, with the Retry-After the fault asks for. */
 export class InjectedFault extends HttpProblem {
   constructor(
     readonly retryAfterSeconds: number,
     type: 'dependency-unavailable' | 'rate-limited',
   ) {
-    super(type, `injected by Spike Lab (${type === 'rate-limited' ? 'rate_limit' : 'outage'}); retry later`);
+    super(
+      type,
+      `injected by Spike Lab (${type === 'rate-limited' ? 'rate_limit' : 'outage'}); retry later`,
+      {},
+      { 'retry-after': String(retryAfterSeconds) },
+    );
   }
 }
 
+/** The webhook path's receiving step (a POST on a provider's path); `duplicate` appends the delivery twice. */
+export type ReceiveDelivery = (
+  adapter: WebhookAdapter,
+  req: IncomingMessage,
+  res: ServerResponse,
+  duplicate: boolean,
+) => Promise<number | undefined>;
+
 /**
- * Applies target `ingest` to one webhook delivery, from memory: waits the injected delay, then throws an
- * InjectedFault for an outage or rate limit; otherwise gives whether the delivery is to be appended twice.
- * With no fault hitting the request (the normal case) the answer is a plain `false`, not a promise, so the
- * webhook path does not wait a turn for it.
+ * Spike Lab's one seam into ingestion: wraps the receiving step so target `ingest` applies to every provider
+ * alike, before the body is read (an outage answers as a down service would). From memory: with no fault hitting
+ * the request (the normal case) the step runs at once, with no extra turn; without chaos deps it is the step itself.
  */
-export function applyIngestChaos(
+export function withIngestChaos(
   chaos: { flags: ChaosFlags; injected: Counter<'mode' | 'provider'> } | undefined,
-  provider: Provider,
-): false | Promise<boolean> {
-  if (!chaos) return false;
-  const decision: ChaosDecision = chaos.flags.decide('ingest', provider);
-  if (decision.injected.length === 0) return false;
-  for (const mode of decision.injected) chaos.injected.inc({ mode, provider });
-  return applyDecision(decision);
+  receive: ReceiveDelivery,
+): (adapter: WebhookAdapter, req: IncomingMessage, res: ServerResponse) => Promise<number | undefined> {
+  if (!chaos) return (adapter, req, res) => receive(adapter, req, res, false);
+  return (adapter, req, res) => {
+    const { provider } = adapter;
+    const decision: ChaosDecision = chaos.flags.decide('ingest', provider);
+    if (decision.injected.length === 0) return receive(adapter, req, res, false);
+    for (const mode of decision.injected) chaos.injected.inc({ mode, provider });
+    return applyDecision(decision).then((duplicate) => receive(adapter, req, res, duplicate));
+  };
 }
 
 async function applyDecision(decision: ChaosDecision): Promise<boolean> {

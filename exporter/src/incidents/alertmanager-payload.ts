@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IncidentLevel } from '@ops-cockpit/core';
+import type { AlertChange, IncidentLevel } from '@ops-cockpit/core';
 
 /** An alert carrying this label pages on-call but never becomes an incident (the calm-score alert: no loop). */
 export const NO_INCIDENT_LABEL = 'incident';
@@ -39,18 +39,6 @@ export type AlertmanagerNotification = z.infer<typeof alertmanagerNotificationSc
 export type Alert = AlertmanagerNotification['alerts'][number];
 
 /** What one alert does to the incidents table: upsert on (fingerprint, startedAt), resolving when resolved. */
-export interface AlertChange {
-  fingerprint: string;
-  startedAt: string;
-  resolved: boolean;
-  /** endsAt of a resolved alert; null when Alertmanager sent none (the receiver then uses the time it heard). */
-  resolvedAt: string | null;
-  message: string;
-  level: IncidentLevel;
-  labels: Record<string, string>;
-  generatorUrl: string | null;
-}
-
 /** critical → critical, error or page → error, anything else (warning, info, none) → warn. */
 export function levelFor(severity: string | undefined): IncidentLevel {
   const s = severity?.trim().toLowerCase();

@@ -1,12 +1,7 @@
-import {
-  CALM_WINDOW_SECONDS,
-  calmScore,
-  providerHealth,
-  type CalmScore,
-  type IncidentLevel,
-  type Pool,
-} from '@ops-cockpit/core';
-import type { IncidentStore, OpenCounts } from './store.js';
+import { type IncidentLevel, type Pool } from '@ops-cockpit/core';
+import { CALM_WINDOW_SECONDS, calmScore, type CalmScore } from '../read-models/calm-score.js';
+import { providerHealth } from '../read-models/provider-health.js';
+import type { IncidentStore, OpenCounts } from '@ops-cockpit/core';
 
 /** The calm score with what it was computed from, for the API and the gauges alike. */
 export interface CalmReading {

@@ -1,7 +1,7 @@
 import type { Pool, Secret } from '@ops-cockpit/core';
 import { parseOperatorTokens, type OperatorTokens } from '../auth/operators.js';
 import { createCalmReader, type CalmReader } from './calm.js';
-import { createIncidentStore, type IncidentStore } from './store.js';
+import { createIncidentStore, type IncidentStore } from '@ops-cockpit/core';
 
 /** What the incident, Alertmanager and status routes need. */
 export interface IncidentsDeps {

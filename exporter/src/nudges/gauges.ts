@@ -1,5 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
-import { countQuietUsers, type Logger, type Pool } from '@ops-cockpit/core';
+import { type Logger, type Pool } from '@ops-cockpit/core';
+import { countQuietUsers } from '../read-models/quiet-users.js';
 
 /** The quiet list's threshold in the gauge, as in the feature: no activity for more than 10 days. */
 export const QUIET_GAUGE_DAYS = 10;

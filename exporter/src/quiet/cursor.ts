@@ -1,4 +1,4 @@
-import type { QuietUsersKeyset } from '@ops-cockpit/core';
+import type { QuietUsersKeyset } from '../read-models/quiet-users.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Postgres' timestamptz text, e.g. `2026-11-16 08:00:00.123456+00`.

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import type { Secret } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem } from '../http/problem.js';
 import { bearerToken, matchToken, tokenDigest } from '../auth/bearer.js';
 import { unauthorized } from '../auth/unauthorized.js';
-import { fieldErrors } from '../webhooks/field-errors.js';
+import { fieldErrors } from '../http/field-errors.js';
 import { alertChanges, alertmanagerNotificationSchema } from '../incidents/alertmanager-payload.js';
-import type { IncidentStore } from '../incidents/store.js';
+import type { IncidentStore } from '@ops-cockpit/core';
 
 /**
  * Alertmanager's webhook receiver: checks the bearer token, validates the whole notification before writing

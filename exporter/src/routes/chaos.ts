@@ -8,9 +8,9 @@ import {
   type ChaosFault,
   type ChaosMode,
 } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem } from '../http/problem.js';
 import { requireOperator } from '../auth/access.js';
-import { fieldErrors } from '../webhooks/field-errors.js';
+import { fieldErrors } from '../http/field-errors.js';
 import type { ChaosDeps } from '../chaos/deps.js';
 import { insertChaosEvent } from '../chaos/events.js';
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { DependencyStatus } from '@ops-cockpit/core';
-import { problemBody } from '../problem.js';
+import { HttpProblem, sendProblem } from '../http/problem.js';
 
 /** Liveness (the process answers) and readiness (Postgres and Redis answer too). */
 export function healthRoutes(deps: { checkDependencies: () => Promise<DependencyStatus[]> }): Router {
@@ -19,10 +19,7 @@ export function healthRoutes(deps: { checkDependencies: () => Promise<Dependency
       return;
     }
     const detail = failed.map((c) => `${c.name}: ${c.error ?? 'unavailable'}`).join('; ');
-    res
-      .status(503)
-      .type('application/problem+json')
-      .send(JSON.stringify(problemBody('dependency-unavailable', detail, '/readyz', { checks })));
+    sendProblem(res, new HttpProblem('dependency-unavailable', detail, { checks }), '/readyz');
   });
 
   return router;

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem } from '../http/problem.js';
 import type { OperatorTokens } from '../auth/operators.js';
-import { INCIDENT_STATES, type IncidentState, type IncidentStore } from '../incidents/store.js';
+import { INCIDENT_STATES, type IncidentState, type IncidentStore } from '@ops-cockpit/core';
 import { intQuery } from '../query-params.js';
 import { requireOperator } from '../auth/access.js';
 

@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Logger, QueueName } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem } from '../http/problem.js';
 import type { NamedTokens, OperatorTokens } from '../auth/operators.js';
 import { requireOperator } from '../auth/access.js';
-import { fieldErrors } from '../webhooks/field-errors.js';
+import { fieldErrors } from '../http/field-errors.js';
 import { intQuery } from '../query-params.js';
 import { REPLAY_SOURCES, type JobsDeps, type ReplaySource } from '../jobs/deps.js';
 

@@ -1,10 +1,10 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { discardNudge, NUDGE_CHANNELS, requestNudge, type Logger } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem } from '../http/problem.js';
 import type { OperatorTokens } from '../auth/operators.js';
 import { requireOperator } from '../auth/access.js';
-import { fieldErrors } from '../webhooks/field-errors.js';
+import { fieldErrors } from '../http/field-errors.js';
 import type { NudgesDeps } from '../nudges/deps.js';
 import { nudgeIdempotency, type StoredNudgeAnswer } from '../nudges/idempotency.js';
 

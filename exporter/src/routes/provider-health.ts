@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
-import type { ProviderHealth } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
+import type { ProviderHealth } from '../read-models/provider-health.js';
+import { HttpProblem } from '../http/problem.js';
 
 /** Reads provider health over the last `windowSeconds` (OpsData.providerHealth). */
 export interface ProviderHealthSource {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { listQuietUsers } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
+import { listQuietUsers } from '../read-models/quiet-users.js';
+import { HttpProblem } from '../http/problem.js';
 import { decodeCursor, encodeCursor } from '../quiet/cursor.js';
 import type { NudgesDeps } from '../nudges/deps.js';
 import { intQuery } from '../query-params.js';

@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger, Redis } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem } from '../http/problem.js';
 
 /** Where a limiter keeps its counts: Redis in the process (shared by replicas), memory where nothing is shared. */
 export type RateLimitStoreFactory = (limiter: string) => Store;

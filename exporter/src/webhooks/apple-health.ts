@@ -7,8 +7,9 @@ import {
   type SignatureFailure,
 } from '@ops-cockpit/core';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpProblem } from '../problem.js';
-import { fieldErrors } from './field-errors.js';
+import { HttpProblem } from '../http/problem.js';
+import { fieldErrors } from '../http/field-errors.js';
+import { countedAnswer, type WebhookAdapter } from './adapter.js';
 import type { Delivery } from './delivery.js';
 
 const SIGNATURE_DETAIL: Record<SignatureFailure, string> = {
@@ -51,7 +52,7 @@ export function appleDelivery(body: unknown, receivedAt: string): Delivery {
   }
   return {
     items: parsed.data.workouts.map((workout) => {
-      const envelope: IngestEnvelope = {
+      const envelope: IngestEnvelope<'apple_health'> = {
         provider: 'apple_health',
         kind: 'apple_workout',
         eventId: appleWorkoutId(workout),
@@ -62,3 +63,22 @@ export function appleDelivery(body: unknown, receivedAt: string): Delivery {
     }),
   };
 }
+
+/** The app's iOS client posts HealthKit workouts signed with Standard Webhooks; unsigned or unconfigured: refused. */
+export const appleHealthWebhook: WebhookAdapter<'apple_health'> = {
+  provider: 'apple_health',
+  path: '/api/webhooks/apple-health',
+  methods: ['POST'],
+  eventLabels: [
+    ['workout', 'create'],
+    ['workout', 'delete'],
+  ],
+  rejectReasons: [],
+  refusal: (ctx) =>
+    ctx.settings.appleHealthSecret === undefined ? 'APPLE_HEALTH_WEBHOOK_SECRET is not set' : undefined,
+  // Runs only after `refusal` let the delivery through, so the secret is set.
+  verify: (headers, body, nowMs, ctx) =>
+    verifyAppleSignature(headers, body, ctx.settings.appleHealthSecret!, Math.floor(nowMs / 1000)),
+  deliver: appleDelivery,
+  accepted: countedAnswer,
+};

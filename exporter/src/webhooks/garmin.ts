@@ -7,10 +7,12 @@ import {
   type IngestEnvelope,
 } from '@ops-cockpit/core';
 import type { z } from 'zod';
-import { HttpProblem, type FieldError } from '../problem.js';
+import { HttpProblem, type FieldError } from '../http/problem.js';
 import { REJECT_REASONS } from '../metrics.js';
-import { fieldErrors } from './field-errors.js';
+import { fieldErrors } from '../http/field-errors.js';
+import { countedAnswer, type WebhookAdapter } from './adapter.js';
 import type { Delivery, DeliveryItem } from './delivery.js';
+import { deliverToLinked, type LinkedAccounts } from './linked-accounts.js';
 
 function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
   let value = body;
@@ -39,11 +41,7 @@ function garminFieldErrors(body: unknown, issues: readonly z.core.$ZodIssue[]): 
  * A Garmin push or ping notification: one envelope per entry. Garmin does not sign its calls, so an entry
  * counts only if its `userId` is a linked Garmin account; the others are dropped (and counted by the caller).
  */
-export function garminDelivery(
-  body: unknown,
-  isLinked: (userId: string) => boolean,
-  receivedAt: string,
-): Delivery {
+export function garminDelivery(body: unknown, accounts: LinkedAccounts, receivedAt: string): Delivery {
   const parsed = garminNotificationSchema.safeParse(body);
   if (!parsed.success) {
     throw new HttpProblem('validation-failed', 'the Garmin notification has missing or mistyped fields', {
@@ -53,15 +51,37 @@ export function garminDelivery(
   const items: DeliveryItem[] = [];
   let rejected = 0;
   for (const entry of parsed.data.activities) {
-    if (!isLinked(entry.userId)) {
+    if (!accounts.has('garmin', entry.userId)) {
       rejected += 1;
       continue;
     }
     const eventId = garminEntryId(entry);
-    const envelope: IngestEnvelope = isGarminPing(entry)
+    const envelope: IngestEnvelope<'garmin'> = isGarminPing(entry)
       ? { provider: 'garmin', kind: 'garmin_ping', eventId, receivedAt, body: entry }
       : { provider: 'garmin', kind: 'garmin_activity', eventId, receivedAt, body: entry };
     items.push({ envelope, objectType: 'activity', aspectType: isGarminPing(entry) ? 'ping' : 'push' });
   }
-  return { items, rejected: { reason: REJECT_REASONS.unknownUser, count: rejected } };
+  return {
+    items,
+    rejected: { reason: REJECT_REASONS.unknownUser, count: rejected },
+    refusal: 'no entry belongs to a linked Garmin account',
+  };
 }
+
+/**
+ * Garmin pushes summaries inline or pings with a callback URL, unsigned: entries count only for linked accounts,
+ * and a user we do not know is dropped (counted), never a reason to refuse the others.
+ */
+export const garminWebhook: WebhookAdapter<'garmin'> = {
+  provider: 'garmin',
+  path: '/api/webhooks/garmin',
+  methods: ['POST'],
+  linkedAccounts: true,
+  eventLabels: [
+    ['activity', 'push'],
+    ['activity', 'ping'],
+  ],
+  rejectReasons: [REJECT_REASONS.unknownUser],
+  deliver: (body, receivedAt, ctx) => deliverToLinked(ctx.linkedAccounts, garminDelivery, body, receivedAt),
+  accepted: countedAnswer,
+};

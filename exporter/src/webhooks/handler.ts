@@ -1,45 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger, Provider, Redis, RedisKeys, Secret } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
-import { methodLabel, type ExporterMetrics } from '../metrics.js';
+import type { Logger, Provider, Redis, RedisKeys } from '@ops-cockpit/core';
+import { HttpProblem, problemFor, sendProblem } from '../http/problem.js';
+import { methodLabel, recordHttpRequest, UNMATCHED_ROUTE } from '../http/request-metrics.js';
+import { sendJson, sendJsonText } from '../http/reply.js';
+import type { ExporterMetrics } from '../metrics.js';
 import { checkJsonMedia, readBody, WEBHOOK_BODY_LIMIT } from './body.js';
-import { sendJson, sendJsonText, sendProblem } from './reply.js';
-import { stravaDelivery, stravaHandshake } from './strava.js';
-import { garminDelivery } from './garmin.js';
-import { appleDelivery, verifyAppleSignature } from './apple-health.js';
 import { createIngestAppender } from './ingest-append.js';
 import { createLiveCounters, type LiveCounters } from './live-counters.js';
-import type { GarminAccounts } from './garmin-accounts.js';
+import type { LinkedAccounts } from './linked-accounts.js';
 import type { Delivery } from './delivery.js';
-import { applyIngestChaos, InjectedFault } from '../chaos/ingest.js';
+import type { WebhookAdapter, WebhookContext, WebhookSettings } from './adapter.js';
+import { WEBHOOK_PREFIX, WEBHOOK_ROUTES } from './registry.js';
+import { withIngestChaos, type ReceiveDelivery } from '../chaos/ingest.js';
 import type { ChaosDeps } from '../chaos/deps.js';
 
-export const WEBHOOK_PREFIX = '/api/webhooks/';
-
-/** Path → provider: the only paths served here, and the only values the `provider` label takes. */
-export const WEBHOOK_ROUTES: ReadonlyMap<string, Provider> = new Map([
-  ['/api/webhooks/strava', 'strava'],
-  ['/api/webhooks/garmin', 'garmin'],
-  ['/api/webhooks/apple-health', 'apple_health'],
-]);
-
-/** Strava's answers, rendered once. */
-const STRAVA_ACCEPTED = JSON.stringify({ status: 'accepted' });
-const STRAVA_DUPLICATE = JSON.stringify({ status: 'accepted', duplicate: true });
-
-/** Sent with every 503: providers retry, and this tells them (and k6) when. */
-const RETRY_AFTER_SECONDS = '5';
-
-export interface WebhookSettings {
-  /** STRAVA_VERIFY_TOKEN; unset answers every handshake 403. */
-  stravaVerifyToken: Secret | undefined;
-  /** STRAVA_SUBSCRIPTION_ID; 0 accepts events of any subscription. */
-  stravaSubscriptionId: number;
-  /** APPLE_HEALTH_WEBHOOK_SECRET; unset refuses Apple Health deliveries (403). */
-  appleHealthSecret: Secret | undefined;
-  /** INGEST_STREAM_MAXLEN, the approximate trim of the ingest stream. */
-  ingestStreamMaxlen: number;
-}
+export type { WebhookSettings } from './adapter.js';
 
 export interface WebhookDeps {
   logger: Logger;
@@ -47,7 +22,8 @@ export interface WebhookDeps {
   /** A 'command' role client: fails at once while disconnected, so the answer is a 503, not a hang. */
   redis: Redis;
   keys: RedisKeys;
-  garminAccounts: GarminAccounts;
+  /** The linked accounts of the providers that do not sign (registry.ts: LINKED_ACCOUNT_PROVIDERS). */
+  linkedAccounts: LinkedAccounts;
   settings: WebhookSettings;
   /** Epoch milliseconds; tests move it to check signature freshness. */
   now?: () => number;
@@ -67,29 +43,27 @@ export interface WebhookHandler {
   close(): Promise<void>;
 }
 
-/** Methods each webhook path serves (Strava's GET is its subscription handshake). */
-export function webhookMethods(provider: Provider): readonly string[] {
-  return provider === 'strava' ? ['GET', 'POST'] : ['POST'];
-}
-
-function allowed(provider: Provider): string {
-  return webhookMethods(provider).join(', ');
-}
+const MEDIA_DETAIL = {
+  not_json: 'content-type must be application/json',
+  bad_charset: 'the JSON body must be UTF-8',
+  encoded: 'content-encoding is not supported',
+} as const;
 
 /**
  * The webhook receiving path, ahead of express on the same server: the measured cost of express's router (a
  * cap of 0.23 of bare node) is too much for ingestion. Per request: read ≤256 KB, verify, validate, then ONE
  * Redis call that dedups and appends atomically before the 2xx. Counters go to memory and are flushed in batches.
+ * What is a provider's own (route, handshake, signature, body → envelopes, answer) its adapter says.
  */
 export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
-  const { logger, metrics, settings, garminAccounts } = deps;
+  const { logger, metrics } = deps;
   const now = deps.now ?? Date.now;
-  const appendTimeoutMs = deps.appendTimeoutMs ?? 1_500;
+  const ctx: WebhookContext = { settings: deps.settings, linkedAccounts: deps.linkedAccounts };
   const appender = createIngestAppender({
     redis: deps.redis,
     keys: deps.keys,
-    maxlen: settings.ingestStreamMaxlen,
-    timeoutMs: appendTimeoutMs,
+    maxlen: deps.settings.ingestStreamMaxlen,
+    timeoutMs: deps.appendTimeoutMs ?? 1_500,
   });
   const counters = createLiveCounters({
     redis: deps.redis,
@@ -97,10 +71,25 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     logger,
     flushMs: deps.counterFlushMs ?? 1_000,
   });
+  for (const adapter of WEBHOOK_ROUTES.values()) {
+    const { provider } = adapter;
+    metrics.webhookRequests.inc({ provider, code: '200' }, 0);
+    metrics.webhookDuplicates.inc({ provider }, 0);
+    for (const [object_type, aspect_type] of adapter.eventLabels) {
+      metrics.webhookEvents.inc({ provider, object_type, aspect_type }, 0);
+    }
+    for (const reason of adapter.rejectReasons) metrics.webhookRejectedEntries.inc({ provider, reason }, 0);
+  }
   let lastAppendError = '';
 
   /** Appends, counts and answers an accepted delivery; 503 when the append cannot be confirmed. */
-  const accept = async (provider: Provider, delivery: Delivery, res: ServerResponse, duplicate: boolean) => {
+  const accept = async (
+    adapter: WebhookAdapter,
+    delivery: Delivery,
+    res: ServerResponse,
+    duplicate: boolean,
+  ) => {
+    const { provider } = adapter;
     let appended: boolean[];
     try {
       appended = await appender.append(
@@ -123,114 +112,74 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     }
     if (duplicates) metrics.webhookDuplicates.inc({ provider }, duplicates);
     counters.add(provider, delivery.items.length, now());
-    if (provider === 'strava') {
-      sendJsonText(res, 200, duplicates ? STRAVA_DUPLICATE : STRAVA_ACCEPTED);
-    } else {
-      sendJson(res, 200, { accepted: appended.length - duplicates, duplicates });
-    }
+    sendJsonText(res, 200, adapter.accepted(appended.length - duplicates, duplicates));
     return 200;
   };
 
-  const serve = async (
-    provider: Provider,
-    path: string,
-    query: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<number | undefined> => {
-    if (provider === 'strava' && req.method === 'GET') {
-      sendJson(res, 200, stravaHandshake(new URLSearchParams(query), settings.stravaVerifyToken));
-      return 200;
-    }
-    if (req.method !== 'POST') {
-      throw new HttpProblem('method-not-allowed', `${path} accepts ${allowed(provider)}`);
-    }
-    // Spike Lab first: an outage answers before the body is read, as a provider meeting a down service would see.
-    // Without an active fault this is a plain false, and nothing waits.
-    const chaos = applyIngestChaos(deps.chaos, provider);
-    const duplicate = chaos === false ? false : await chaos;
-    // Only Apple Health deliveries are signed; the secret is looked up for them alone.
-    const appleSecret = provider === 'apple_health' ? settings.appleHealthSecret : undefined;
-    if (provider === 'apple_health' && appleSecret === undefined) {
-      throw new HttpProblem('forbidden', 'APPLE_HEALTH_WEBHOOK_SECRET is not set');
-    }
+  /** A POST on a provider's path, after Spike Lab let it through: read, verify, validate, append, answer. */
+  const receive: ReceiveDelivery = async (adapter, req, res, duplicate) => {
+    const refusal = adapter.refusal?.(ctx);
+    if (refusal !== undefined) throw new HttpProblem('forbidden', refusal);
     const media = checkJsonMedia(req.headers['content-type'], req.headers['content-encoding']);
-    if (media !== 'ok') {
-      const detail = {
-        not_json: 'content-type must be application/json',
-        bad_charset: 'the JSON body must be UTF-8',
-        encoded: 'content-encoding is not supported',
-      }[media];
-      throw new HttpProblem('unsupported-media-type', detail);
-    }
+    if (media !== 'ok') throw new HttpProblem('unsupported-media-type', MEDIA_DETAIL[media]);
     const read = await readBody(req, WEBHOOK_BODY_LIMIT);
     if (!read.ok) {
       if (read.reason === 'aborted') return undefined;
       throw new HttpProblem('payload-too-large', `request body exceeds ${WEBHOOK_BODY_LIMIT / 1024} KB`);
     }
     const nowMs = now();
-    if (appleSecret !== undefined) {
-      verifyAppleSignature(req.headers, read.body, appleSecret, Math.floor(nowMs / 1000));
-    }
+    adapter.verify?.(req.headers, read.body, nowMs, ctx);
     let body: unknown;
     try {
       body = JSON.parse(read.body.toString('utf8'));
     } catch {
       throw new HttpProblem('malformed-json', 'request body is not valid JSON');
     }
-    const receivedAt = new Date(nowMs).toISOString();
-    let delivery: Delivery;
-    if (provider === 'strava') {
-      delivery = stravaDelivery(body, settings.stravaSubscriptionId, receivedAt);
-    } else if (provider === 'garmin') {
-      // Before the first load, refusing would lose real data (Garmin does not retry a 403): defer instead.
-      if (!garminAccounts.loaded) {
-        throw new HttpProblem('dependency-unavailable', 'linked Garmin accounts are not loaded yet');
-      }
-      delivery = garminDelivery(body, garminAccounts.has, receivedAt);
-      // An account linked since the last periodic load must not be refused (Garmin does not retry a 403):
-      // re-read the set, at most once per GARMIN_ACCOUNTS_MISS_REFRESH_MS, and look again.
-      if (delivery.rejected?.count) {
-        await garminAccounts.refreshAfterMiss();
-        delivery = garminDelivery(body, garminAccounts.has, receivedAt);
-      }
-    } else {
-      delivery = appleDelivery(body, receivedAt);
-    }
+    const pending = adapter.deliver(body, new Date(nowMs).toISOString(), ctx);
+    const delivery = pending instanceof Promise ? await pending : pending;
     if (delivery.rejected?.count) {
       metrics.webhookRejectedEntries.inc(
-        { provider, reason: delivery.rejected.reason },
+        { provider: adapter.provider, reason: delivery.rejected.reason },
         delivery.rejected.count,
       );
     }
-    if (delivery.items.length === 0) {
-      throw new HttpProblem(
-        'forbidden',
-        provider === 'strava'
-          ? `subscription_id is not ${settings.stravaSubscriptionId}`
-          : 'no entry belongs to a linked Garmin account',
-      );
+    if (delivery.items.length === 0 && delivery.refusal !== undefined) {
+      throw new HttpProblem('forbidden', delivery.refusal);
     }
-    return accept(provider, delivery, res, duplicate);
+    return accept(adapter, delivery, res, duplicate);
   };
 
-  /** Answers a problem; 413 also closes the connection, so the rest of an oversized body is never read. */
-  const answerProblem = (err: unknown, res: ServerResponse, path: string, provider?: Provider): number => {
-    const problem =
-      err instanceof HttpProblem
-        ? err
-        : new HttpProblem('internal', 'the server failed to handle this request');
-    if (!(err instanceof HttpProblem)) logger.error({ err, provider }, 'webhook handler failed');
-    if (res.headersSent) {
-      res.destroy();
-      return problem.status;
+  // Spike Lab's one seam into ingestion: a wrapper around the receiving step (the same function without chaos).
+  const receiveWithChaos = withIngestChaos(deps.chaos, receive);
+
+  const serve = (
+    adapter: WebhookAdapter,
+    query: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): number | undefined | Promise<number | undefined> => {
+    if (req.method === 'GET' && adapter.handshake) {
+      sendJson(res, 200, adapter.handshake(new URLSearchParams(query), ctx));
+      return 200;
     }
-    const headers: Record<string, string> = {};
-    if (problem instanceof InjectedFault) headers['retry-after'] = String(problem.retryAfterSeconds);
-    else if (problem.type === 'dependency-unavailable') headers['retry-after'] = RETRY_AFTER_SECONDS;
-    if (problem.type === 'payload-too-large') headers.connection = 'close';
-    if (problem.type === 'method-not-allowed' && provider) headers.allow = allowed(provider);
-    sendProblem(res, problem.type, problem.message, path, { extras: problem.extras, headers });
+    if (req.method !== 'POST') {
+      throw new HttpProblem(
+        'method-not-allowed',
+        `${adapter.path} accepts ${adapter.methods.join(', ')}`,
+        {},
+        {
+          allow: adapter.methods.join(', '),
+        },
+      );
+    }
+    return receiveWithChaos(adapter, req, res);
+  };
+
+  /** Answers a problem through the module express uses too; returns the status, or undefined if none was sent. */
+  const answerProblem = (err: unknown, res: ServerResponse, path: string, provider?: Provider): number => {
+    const { problem, cause } = problemFor(err);
+    if (cause !== 'request') logger.error({ err, provider }, 'webhook handler failed');
+    sendProblem(res, problem, path);
     return problem.status;
   };
 
@@ -240,23 +189,22 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     const path = q < 0 ? url : url.slice(0, q);
     if (!path.startsWith(WEBHOOK_PREFIX)) return false;
     const started = performance.now();
-    const method = methodLabel(req.method ?? 'OTHER');
-    const provider = WEBHOOK_ROUTES.get(path);
-    if (provider === undefined) {
+    const method = methodLabel(req.method);
+    const adapter = WEBHOOK_ROUTES.get(path);
+    if (adapter === undefined) {
       // An unknown provider never becomes a label value: it is counted like any unmatched route.
-      answerProblem(new HttpProblem('not-found', `no webhook for ${path}`), res, path);
-      metrics.httpRequests.inc({ method, route: 'unmatched', code: '404' });
+      const status = answerProblem(new HttpProblem('not-found', `no webhook for ${path}`), res, path);
+      recordHttpRequest(metrics, method, UNMATCHED_ROUTE, status, (performance.now() - started) / 1000);
       return true;
     }
+    const { provider } = adapter;
     const done = (status: number | undefined) => {
       if (status === undefined) return;
       try {
         const seconds = (performance.now() - started) / 1000;
-        const code = String(status);
-        metrics.webhookRequests.inc({ provider, code });
+        metrics.webhookRequests.inc({ provider, code: String(status) });
         metrics.webhookDuration.observe({ provider }, seconds);
-        metrics.httpRequests.inc({ method, route: path, code });
-        metrics.httpDuration.observe({ method, route: path }, seconds);
+        recordHttpRequest(metrics, method, path, status, seconds);
         if (logger.isLevelEnabled('debug')) logger.debug({ provider, status, ms: seconds * 1000 }, 'webhook');
       } catch (err) {
         logger.error({ err }, 'webhook bookkeeping failed');
@@ -274,7 +222,13 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       done(status);
     };
     // One promise per request: no chain of catch/then/catch behind it.
-    serve(provider, path, q < 0 ? '' : url.slice(q + 1), req, res).then(done, fail);
+    try {
+      const served = serve(adapter, q < 0 ? '' : url.slice(q + 1), req, res);
+      if (served instanceof Promise) served.then(done, fail);
+      else done(served);
+    } catch (err) {
+      fail(err);
+    }
     return true;
   }) as WebhookHandler;
 

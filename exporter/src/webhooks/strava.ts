@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { stravaEventId, stravaEventSchema, type IngestEnvelope, type Secret } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
+import { stravaEventId, stravaEventSchema, type Secret } from '@ops-cockpit/core';
+import { HttpProblem } from '../http/problem.js';
+import { fieldErrors } from '../http/field-errors.js';
 import { REJECT_REASONS } from '../metrics.js';
-import { fieldErrors } from './field-errors.js';
+import type { WebhookAdapter } from './adapter.js';
 import type { Delivery } from './delivery.js';
 
 /** Constant-time string equality; hashing first makes the lengths equal and hides the expected length. */
@@ -48,16 +49,43 @@ export function stravaDelivery(body: unknown, subscriptionId: number, receivedAt
   }
   const event = parsed.data;
   if (subscriptionId !== 0 && event.subscription_id !== subscriptionId) {
-    return { items: [], rejected: { reason: REJECT_REASONS.subscriptionMismatch, count: 1 } };
+    return {
+      items: [],
+      rejected: { reason: REJECT_REASONS.subscriptionMismatch, count: 1 },
+      refusal: `subscription_id is not ${subscriptionId}`,
+    };
   }
-  const envelope: IngestEnvelope = {
-    provider: 'strava',
-    kind: 'strava_event',
-    eventId: stravaEventId(event),
-    receivedAt,
-    body: event,
-  };
   return {
-    items: [{ envelope, objectType: event.object_type, aspectType: event.aspect_type }],
+    items: [
+      {
+        envelope: {
+          provider: 'strava',
+          kind: 'strava_event',
+          eventId: stravaEventId(event),
+          receivedAt,
+          body: event,
+        },
+        objectType: event.object_type,
+        aspectType: event.aspect_type,
+      },
+    ],
   };
 }
+
+/** Strava's answers, rendered once. */
+const STRAVA_ACCEPTED = JSON.stringify({ status: 'accepted' });
+const STRAVA_DUPLICATE = JSON.stringify({ status: 'accepted', duplicate: true });
+
+/** Strava: a GET subscription check, then one signed-by-subscription event per POST (it does not sign bodies). */
+export const stravaWebhook: WebhookAdapter<'strava'> = {
+  provider: 'strava',
+  path: '/api/webhooks/strava',
+  methods: ['GET', 'POST'],
+  eventLabels: ['activity', 'athlete'].flatMap((object) =>
+    ['create', 'update', 'delete'].map((aspect) => [object, aspect] as const),
+  ),
+  rejectReasons: [REJECT_REASONS.subscriptionMismatch],
+  handshake: (query, ctx) => stravaHandshake(query, ctx.settings.stravaVerifyToken),
+  deliver: (body, receivedAt, ctx) => stravaDelivery(body, ctx.settings.stravaSubscriptionId, receivedAt),
+  accepted: (_appended, duplicates) => (duplicates ? STRAVA_DUPLICATE : STRAVA_ACCEPTED),
+};

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import type { ProbeErrorReason } from '@ops-cockpit/core';
+import type { ProbeErrorReason } from './provider-health-logs.js';
 import { reasonOfError, type ProbeMarks } from './outcome.js';
 
 export interface HttpProbeRequest {

@@ -1,4 +1,4 @@
-import type { ProbeErrorReason } from '@ops-cockpit/core';
+import type { ProbeErrorReason } from './provider-health-logs.js';
 import type { StatusSet } from './expected-statuses.js';
 
 /** Instants of one request, in ms since it started (performance.now() differences); unset if never reached. */

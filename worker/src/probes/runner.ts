@@ -1,15 +1,13 @@
 import {
-  insertProbeLog,
   recordBackendIncident,
   resolveBackendIncident,
   type Logger,
   type Pool,
-  type ProbeErrorReason,
-  type ProbeLog,
   type Provider,
   type Redis,
 } from '@ops-cockpit/core';
 import type { WorkerMetrics } from '../metrics.js';
+import { insertProbeLog, type ProbeErrorReason, type ProbeLog } from './provider-health-logs.js';
 import type { ProviderChaosGate } from '../chaos.js';
 import type { StatusSet } from './expected-statuses.js';
 import { httpProbe, type HttpProbeResult } from './http-probe.js';

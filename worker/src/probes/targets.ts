@@ -1,4 +1,4 @@
-import { Secret, VERSION, type Provider } from '@ops-cockpit/core';
+import { PROVIDERS, Secret, VERSION, type Provider, type ProviderRegistry } from '@ops-cockpit/core';
 
 export interface ProbeTarget {
   provider: Provider;
@@ -15,26 +15,37 @@ export interface ProbeTargetSettings {
   APPLE_HEALTH_PROBE_URL?: string;
 }
 
+/** A provider's probe target from the settings, or undefined when it is not to be probed. */
+type TargetOf<P extends Provider> = (
+  settings: ProbeTargetSettings,
+) => (ProbeTarget & { provider: P }) | undefined;
+
+/** At a URL the operator sets: for providers with no cheap public endpoint to probe. */
+const probeAt = <P extends Provider>(
+  provider: P,
+  url: string | undefined,
+): (ProbeTarget & { provider: P }) | undefined => (url ? { provider, url: new URL(url) } : undefined);
+
 /**
- * Strava is always probed (its API URL has a default): GET /api/v3/athlete with the app's token, the cheapest
- * authenticated call. Garmin and Apple Health have no such public endpoint, so each is probed only at a URL the
- * operator sets.
+ * What each provider is probed at. Strava is always probed (its API URL has a default): GET /api/v3/athlete with
+ * the app's token, the cheapest authenticated call. Garmin and Apple Health have no such public endpoint, so
+ * each is probed only at a URL the operator sets.
  */
+export const PROBE_TARGETS: ProviderRegistry<{ [P in Provider]: TargetOf<P> }> = {
+  strava: (s) =>
+    s.STRAVA_API_URL
+      ? {
+          provider: 'strava',
+          url: new URL('/api/v3/athlete', s.STRAVA_API_URL),
+          ...(s.STRAVA_PROBE_TOKEN ? { bearer: new Secret(s.STRAVA_PROBE_TOKEN) } : {}),
+        }
+      : undefined,
+  garmin: (s) => probeAt('garmin', s.GARMIN_PROBE_URL),
+  apple_health: (s) => probeAt('apple_health', s.APPLE_HEALTH_PROBE_URL),
+};
+
 export function probeTargetsFrom(settings: ProbeTargetSettings): ProbeTarget[] {
-  const targets: ProbeTarget[] = [];
-  if (settings.STRAVA_API_URL) {
-    targets.push({
-      provider: 'strava',
-      url: new URL('/api/v3/athlete', settings.STRAVA_API_URL),
-      ...(settings.STRAVA_PROBE_TOKEN ? { bearer: new Secret(settings.STRAVA_PROBE_TOKEN) } : {}),
-    });
-  }
-  if (settings.GARMIN_PROBE_URL)
-    targets.push({ provider: 'garmin', url: new URL(settings.GARMIN_PROBE_URL) });
-  if (settings.APPLE_HEALTH_PROBE_URL) {
-    targets.push({ provider: 'apple_health', url: new URL(settings.APPLE_HEALTH_PROBE_URL) });
-  }
-  return targets;
+  return PROVIDERS.flatMap((p) => PROBE_TARGETS[p](settings) ?? []);
 }
 
 /** Request headers of a probe; the only place the token is revealed. */

@@ -1,6 +1,3 @@
-import type { Provider } from '@ops-cockpit/core';
-import type { ProviderChaosGate } from '../chaos.js';
-
 /** Why an outgoing provider call failed; decides whether the ingest entry is retried. */
 export type ProviderFailure =
   'not_found' | 'unauthorized' | 'rate_limited' | 'server' | 'timeout' | 'network' | 'bad_response';
@@ -11,8 +8,6 @@ export class ProviderError extends Error {
     message: string,
     /** Seconds the provider asked us to wait (Retry-After), when it said. */
     readonly retryAfterSeconds?: number,
-    /** The answer's headers, when there was one (a 429's rate-limit headers, say). */
-    readonly headers?: Headers,
   ) {
     super(message);
     this.name = 'ProviderError';
@@ -43,37 +38,16 @@ function retryAfter(res: Response): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
 }
 
-/** A successful JSON answer: its parsed body, and its headers (rate limits, …). */
-export interface JsonAnswer {
-  body: unknown;
-  headers: Headers;
-}
-
-/** fetchJsonAnswer's body alone. */
+/**
+ * fetch with a timeout, turning every failure into a ProviderError; returns the parsed JSON body. `onHeaders` sees
+ * the headers of any answer, errors included (a provider's rate-limit headers).
+ */
 export async function fetchJson(
   url: string,
   init: RequestInit,
   timeoutMs: number,
-  chaos?: { provider: Provider; gate: ProviderChaosGate },
+  onHeaders?: (headers: Headers) => void,
 ): Promise<unknown> {
-  return (await fetchJsonAnswer(url, init, timeoutMs, chaos)).body;
-}
-
-/**
- * fetch with a timeout, turning every failure into a ProviderError; returns the parsed JSON body and the headers.
- * `chaos` (Spike Lab target `provider`) may delay the call or answer it with an injected 503/429 instead.
- */
-export async function fetchJsonAnswer(
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-  chaos?: { provider: Provider; gate: ProviderChaosGate },
-): Promise<JsonAnswer> {
-  const injected = await chaos?.gate(chaos.provider);
-  if (injected) {
-    const message = `${init.method ?? 'GET'} ${url}: HTTP ${injected.status} (injected by Spike Lab)`;
-    throw new ProviderError(failureOfStatus(injected.status)!, message, injected.retryAfterSeconds);
-  }
   let res: Response;
   try {
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -84,14 +58,14 @@ export async function fetchJsonAnswer(
     }
     throw new ProviderError('network', `${init.method ?? 'GET'} ${url}: ${(err as Error).message}`);
   }
+  onHeaders?.(res.headers);
   const failure = failureOfStatus(res.status);
   if (failure) {
     await res.body?.cancel();
-    const message = `${init.method ?? 'GET'} ${url}: HTTP ${res.status}`;
-    throw new ProviderError(failure, message, retryAfter(res), res.headers);
+    throw new ProviderError(failure, `${init.method ?? 'GET'} ${url}: HTTP ${res.status}`, retryAfter(res));
   }
   try {
-    return { body: await res.json(), headers: res.headers };
+    return await res.json();
   } catch {
     throw new ProviderError('bad_response', `${init.method ?? 'GET'} ${url}: body is not JSON`);
   }

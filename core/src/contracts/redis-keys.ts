@@ -1,0 +1,55 @@
+import type { Provider } from './providers.js';
+
+/**
+ * Every Redis key the system uses, built in one place under one prefix so that a deployment (or a test run)
+ * owns a disjoint key space and `SCAN prefix:*` finds all of it.
+ */
+export interface RedisKeys {
+  readonly prefix: string;
+  /** Stream of accepted webhook deliveries, read by the worker's consumer group. */
+  readonly ingestStream: string;
+  /** Prefix handed to BullMQ, which appends `:<queue>:<suffix>`. */
+  readonly bullPrefix: string;
+  /** Hash provider → accepted webhook events in one UTC minute (epoch minute). Expires after 2 h. */
+  webhookMinute(minute: number): string;
+  /** Hash provider → accepted webhook events in one 5-second bucket (epoch seconds / 5). Expires. */
+  webhookBucket(bucket: number): string;
+  /** Stream of ingest entries that failed permanently after their retries. */
+  readonly ingestDeadLetter: string;
+  /** Hash entry id → retry state of ingest entries waiting for their next attempt. */
+  readonly ingestRetry: string;
+  /** Marker that a provider event was already accepted (deduplication window). */
+  seenEvent(provider: Provider, eventId: string): string;
+  /** Hash of active chaos faults, field = mode. */
+  readonly chaosFaults: string;
+  /** Pub/sub channel announcing a chaos change. */
+  readonly chaosChannel: string;
+  /** Cached heatmap JSON. */
+  readonly heatmapCache: string;
+  /** Stored response of an idempotent mutation. */
+  idempotency(scope: string, key: string): string;
+  /** Prefix of one rate limiter's hit counters (the limiter appends its client key); they expire per window. */
+  rateLimit(limiter: string): string;
+}
+
+export function createRedisKeys(prefix: string): RedisKeys {
+  if (!/^[A-Za-z0-9_\-:.]{1,64}$/.test(prefix)) {
+    throw new Error(`redis key prefix must be 1-64 letters, digits or '_-:.', got ${JSON.stringify(prefix)}`);
+  }
+  const key = (...parts: string[]) => [prefix, ...parts].join(':');
+  return {
+    prefix,
+    ingestStream: key('ingest'),
+    bullPrefix: key('bull'),
+    webhookMinute: (minute) => key('webhooks', 'm', String(minute)),
+    webhookBucket: (bucket) => key('webhooks', 's5', String(bucket)),
+    ingestDeadLetter: key('ingest', 'dead'),
+    ingestRetry: key('ingest', 'retry'),
+    seenEvent: (provider, eventId) => key('seen', provider, eventId),
+    chaosFaults: key('chaos', 'faults'),
+    chaosChannel: key('chaos', 'changed'),
+    heatmapCache: key('cache', 'heatmap'),
+    idempotency: (scope, k) => key('idem', scope, k),
+    rateLimit: (limiter) => `${key('ratelimit', limiter)}:`,
+  };
+}

@@ -1,0 +1,155 @@
+import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { deleteActivity, upsertActivity, parseLocalTime, type ActivityInput } from './activities.js';
+import { inTransaction } from '../platform/transaction.js';
+
+let db: TestDatabase;
+let userId: string;
+let otherUser: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase('act');
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO users (name) VALUES ('Ada'), ('Bo') RETURNING id`,
+  );
+  userId = rows[0]!.id;
+  otherUser = rows[1]!.id;
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+function run(externalId: string, over: Partial<ActivityInput> = {}): ActivityInput {
+  return {
+    provider: 'strava',
+    externalId,
+    userId,
+    type: 'Run',
+    distanceM: 5000,
+    movingTimeS: 1500,
+    startDate: new Date('2026-06-02T13:00:00Z'),
+    startDateLocal: '2026-06-02T06:00:00',
+    sourceUpdatedAt: new Date('2026-06-02T14:00:00Z'),
+    ...over,
+  };
+}
+
+async function totals() {
+  const { rows } = await db.pool.query(
+    `SELECT total_meters::text AS meters, activity_count::int AS n,
+            (SELECT coalesce(sum(distance_m), 0)::text FROM activities WHERE deleted_at IS NULL) AS live
+       FROM global_stats`,
+  );
+  return rows[0] as { meters: string; n: number; live: string };
+}
+
+async function hourly(date: string, hour: number) {
+  const { rows } = await db.pool.query(
+    `SELECT activity_count AS n, distance_m::text AS m FROM activity_hourly WHERE local_date = $1 AND local_hour = $2`,
+    [date, hour],
+  );
+  return rows[0] ?? { n: 0, m: '0' };
+}
+
+const write = (input: ActivityInput) => inTransaction(db.pool, (c) => upsertActivity(c, input));
+const remove = (id: string, at: string) =>
+  inTransaction(db.pool, (c) => deleteActivity(c, 'strava', id, new Date(at)));
+
+describe('activity writes move the challenge total and the rollup by exactly the change', () => {
+  it('create +d, duplicate 0, update new − old, move hour, delete −d', async () => {
+    expect(await write(run('a1'))).toEqual({ outcome: 'created', deltaM: 5000 });
+    expect(await totals()).toMatchObject({ meters: '5000.000', n: 1 });
+    expect(await hourly('2026-06-02', 6)).toEqual({ n: 1, m: '5000.000' });
+
+    expect(await write(run('a1'))).toEqual({ outcome: 'unchanged', deltaM: 0 });
+    expect(await totals()).toMatchObject({ meters: '5000.000', n: 1 });
+
+    const later = new Date('2026-06-02T15:00:00Z');
+    expect(await write(run('a1', { distanceM: 5234.567, sourceUpdatedAt: later }))).toEqual({
+      outcome: 'updated',
+      deltaM: 234.567,
+    });
+    expect(await hourly('2026-06-02', 6)).toEqual({ n: 1, m: '5234.567' });
+
+    const moved = run('a1', {
+      startDateLocal: '2026-06-02T18:30:00',
+      sourceUpdatedAt: new Date('2026-06-02T16:00Z'),
+    });
+    expect((await write(moved)).deltaM).toBeCloseTo(-234.567, 6);
+    expect(await hourly('2026-06-02', 6)).toEqual({ n: 0, m: '0.000' });
+    expect(await hourly('2026-06-02', 18)).toEqual({ n: 1, m: '5000.000' });
+
+    expect(await remove('a1', '2026-06-02T17:00:00Z')).toEqual({ outcome: 'deleted', deltaM: -5000 });
+    expect(await totals()).toMatchObject({ meters: '0.000', n: 0, live: '0' });
+    expect(await hourly('2026-06-02', 18)).toEqual({ n: 0, m: '0.000' });
+    expect(await remove('a1', '2026-06-02T17:00:00Z')).toEqual({ outcome: 'unchanged', deltaM: 0 });
+  });
+
+  it('ignores an event older than what is stored, and refuses to resurrect a later delete', async () => {
+    await write(run('b1', { sourceUpdatedAt: new Date('2026-06-03T10:00:00Z') }));
+    const old = run('b1', { distanceM: 9999, sourceUpdatedAt: new Date('2026-06-03T09:00:00Z') });
+    expect(await write(old)).toEqual({ outcome: 'stale', deltaM: 0 });
+    await remove('b1', '2026-06-03T11:00:00Z');
+    expect(await write(run('b1', { sourceUpdatedAt: new Date('2026-06-03T10:30:00Z') }))).toEqual({
+      outcome: 'stale',
+      deltaM: 0,
+    });
+    expect(await remove('never-seen', '2026-06-03T11:00:00Z')).toEqual({ outcome: 'missing', deltaM: 0 });
+    const t = await totals();
+    expect(t.meters).toBe(Number(t.live).toFixed(3));
+  });
+
+  it('leaves a tombstone for a delete that overtakes its create, so the late create stays deleted', async () => {
+    const before = await totals();
+    const at = '2026-06-04T12:00:00Z';
+    expect(
+      await inTransaction(db.pool, (c) => deleteActivity(c, 'strava', 't1', new Date(at), userId)),
+    ).toEqual({ outcome: 'missing', deltaM: 0 });
+    const late = run('t1', { sourceUpdatedAt: new Date('2026-06-04T11:00:00Z') });
+    expect(await write(late)).toEqual({ outcome: 'stale', deltaM: 0 });
+    expect(await totals()).toEqual(before);
+  });
+
+  it('keeps users.last_activity_at on the latest live activity, through deletes and owner changes', async () => {
+    await write(run('c1', { startDate: new Date('2026-06-05T10:00:00Z') }));
+    await write(run('c2', { startDate: new Date('2026-06-07T10:00:00Z') }));
+    const last = async (id: string) =>
+      (await db.pool.query('SELECT last_activity_at FROM users WHERE id = $1', [id])).rows[0]
+        .last_activity_at;
+    expect(await last(userId)).toEqual(new Date('2026-06-07T10:00:00Z'));
+    await remove('c2', '2026-06-08T00:00:00Z');
+    expect(await last(userId)).toEqual(new Date('2026-06-05T10:00:00Z'));
+    await write(
+      run('c1', {
+        userId: otherUser,
+        startDate: new Date('2026-06-05T10:00:00Z'),
+        sourceUpdatedAt: new Date(),
+      }),
+    );
+    expect(await last(otherUser)).toEqual(new Date('2026-06-05T10:00:00Z'));
+    expect(await last(userId)).toBeNull(); // a1, b1 and c2 are deleted and c1 moved: nothing live is left
+  });
+
+  it('stays exact under concurrent writers of the same and different activities', async () => {
+    const inputs = Array.from({ length: 40 }, (_, i) =>
+      run(`p${i % 10}`, {
+        distanceM: 1000 + i * 10.001,
+        sourceUpdatedAt: new Date(Date.UTC(2026, 5, 10, 0, i)),
+      }),
+    );
+    await Promise.all(inputs.map((input) => write(input)));
+    const t = await totals();
+    expect(t.meters).toBe(Number(t.live).toFixed(3));
+    const { rows } = await db.pool.query(
+      `SELECT (SELECT sum(activity_count) FROM activity_hourly)::int AS rolled,
+              (SELECT count(*) FROM activities WHERE deleted_at IS NULL)::int AS live`,
+    );
+    expect(rows[0].rolled).toBe(rows[0].live);
+  });
+});
+
+describe('parseLocalTime', () => {
+  it('reads date and hour, and refuses anything else', () => {
+    expect(parseLocalTime('2026-06-02T06:59:59')).toEqual({ date: '2026-06-02', hour: 6 });
+    expect(() => parseLocalTime('2026-06-02 06:00')).toThrow('YYYY-MM-DDTHH:MM:SS');
+  });
+});

@@ -1,0 +1,52 @@
+import type { Pool, Provider } from '@ops-cockpit/core';
+
+/** Why a probe failed: the fixed set the `provider_health_logs.error_reason` check allows. */
+export const PROBE_ERROR_REASONS = [
+  'timeout',
+  'dns',
+  'connect',
+  'tls',
+  'http_4xx',
+  'http_5xx',
+  'rate_limited',
+] as const;
+export type ProbeErrorReason = (typeof PROBE_ERROR_REASONS)[number];
+
+/** One probe as `provider_health_logs` keeps it. */
+export interface ProbeLog {
+  provider: Provider;
+  status: 'success' | 'error';
+  /** Time to first byte; null when no byte came back. */
+  latencyMs: number | null;
+  httpStatus: number | null;
+  errorReason: ProbeErrorReason | null;
+  /** When the probe started, so rows of one provider sit one interval apart whatever each took. */
+  at: Date;
+}
+
+export async function insertProbeLog(pool: Pool, log: ProbeLog): Promise<void> {
+  await pool.query(
+    `INSERT INTO provider_health_logs (provider, status, latency_ms, http_status, error_reason, "timestamp")
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [log.provider, log.status, log.latencyMs, log.httpStatus, log.errorReason, log.at],
+  );
+}
+
+/**
+ * Deletes probe rows older than `olderThanDays` in batches of `batchSize`, so a large backlog never holds one
+ * long lock on the table. Returns how many rows went.
+ */
+export async function pruneProbeLogs(pool: Pool, olderThanDays: number, batchSize = 5_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(
+      `DELETE FROM provider_health_logs WHERE id IN (
+         SELECT id FROM provider_health_logs
+         WHERE "timestamp" < now() - make_interval(days => $1)
+         LIMIT $2)`,
+      [olderThanDays, batchSize],
+    );
+    total += rowCount ?? 0;
+    if ((rowCount ?? 0) < batchSize) return total;
+  }
+}

@@ -1,0 +1,21 @@
+import type { Provider } from '@ops-cockpit/core';
+import { fetchJson } from './errors.js';
+
+/**
+ * One outgoing JSON call to a provider (an activity fetch, a token refresh, a callback): every provider client
+ * of the ingest path makes its calls through one of these, so what applies to all calls (the timeout, Spike
+ * Lab's target `provider` through chaos.ts's withProviderChaos) is applied in one place. Resolves to the parsed
+ * body; throws ProviderError.
+ */
+export type ProviderCall = (
+  provider: Provider,
+  url: string,
+  init?: RequestInit,
+  /** Sees the headers of the provider's answer, errors included (rate limits); not called without an answer. */
+  onHeaders?: (headers: Headers) => void,
+) => Promise<unknown>;
+
+/** fetch with `timeoutMs`; main wraps it with Spike Lab's gate. */
+export function providerCalls(opts: { timeoutMs: number }): ProviderCall {
+  return (_provider, url, init = {}, onHeaders) => fetchJson(url, init, opts.timeoutMs, onHeaders);
+}
