@@ -25,3 +25,4 @@ export * from './providers/registry.js';
 export * from './providers/strava.js';
 export * from './providers/garmin.js';
 export * from './providers/apple-health.js';
+export * from './providers/polar.js';

@@ -8,7 +8,6 @@ import type { FakeApi } from './providers/adapter.js';
 import { SIM_PROVIDERS } from './providers/registry.js';
 import type { World } from './world.js';
 import { MessagingFake } from './messaging.js';
-import { PolarApiFake } from './polar/api.js';
 
 /**
  * The simulator's HTTP surface: each provider's fake API (providers/: Strava's athlete, activity by id and OAuth
@@ -26,8 +25,6 @@ export interface SimulatorServerDeps {
   random?: () => number;
   /** Fake SendGrid and Twilio with their outbox (default: a fresh one). */
   messaging?: MessagingFake;
-  /** Fake Polar AccessLink, which the Polar traffic fills (default: a fresh, empty one). */
-  polar?: PolarApiFake;
 }
 
 export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
@@ -35,7 +32,6 @@ export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
   const random = deps.random ?? Math.random;
   const { world, faults, logger } = deps;
   const messaging = deps.messaging ?? new MessagingFake();
-  const polar = deps.polar ?? new PolarApiFake();
 
   async function control(req: http.IncomingMessage, url: URL, send: Send): Promise<void> {
     const method = req.method ?? 'GET';
@@ -105,7 +101,6 @@ export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
       const path = url.pathname;
       if (path === '/healthz') return send(200, { status: 'ok' });
       if (messaging.handles(path)) return messaging.handle(req, url, send);
-      if (polar.handles(path)) return polar.handle(req, url, send, now());
       if (path === '/control' || path.startsWith('/control/')) return control(req, url, send);
       const target = PROVIDERS.find((p) => SIM_PROVIDERS[p].api?.owns(path));
       const api: FakeApi | undefined = target && SIM_PROVIDERS[target].api;

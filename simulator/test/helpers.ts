@@ -4,11 +4,11 @@ import { silentLogger } from '@ops-cockpit/core/testing';
 import {
   FaultControl,
   MessagingFake,
-  PolarApiFake,
   World,
   createSimulatorServer,
   demoRoster,
   type Delivery,
+  type PolarLimits,
 } from '../src/index.js';
 
 export interface RunningSimulator {
@@ -17,26 +17,26 @@ export interface RunningSimulator {
   faults: FaultControl;
   /** The fake SendGrid and Twilio: their outbox, and `failNext` to fail the next sends. */
   messaging: MessagingFake;
-  /** The fake Polar AccessLink: `put` exercises, `revoke` users. */
-  polar: PolarApiFake;
   clock: { now: number };
   close(): Promise<void>;
 }
 
 /** The simulator's server on a free loopback port, with a clock the test can move. */
 export async function startSimulator(
-  opts: { random?: () => number; polar?: PolarApiFake } = {},
+  opts: { random?: () => number; polarLimits?: PolarLimits } = {},
 ): Promise<RunningSimulator> {
-  const world = new World({ roster: demoRoster(10), tokenTtlSeconds: 3_600 });
+  const world = new World({
+    roster: demoRoster(10),
+    tokenTtlSeconds: 3_600,
+    ...(opts.polarLimits ? { polarLimits: opts.polarLimits } : {}),
+  });
   const faults = new FaultControl();
   const messaging = new MessagingFake();
-  const polar = opts.polar ?? new PolarApiFake();
   const clock = { now: Date.now() };
   const server = createSimulatorServer({
     world,
     faults,
     messaging,
-    polar,
     logger: silentLogger,
     now: () => clock.now,
     ...(opts.random ? { random: opts.random } : {}),
@@ -47,7 +47,6 @@ export async function startSimulator(
     world,
     faults,
     messaging,
-    polar,
     clock,
     close: () =>
       new Promise<void>((resolve) => {

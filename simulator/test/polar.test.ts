@@ -6,27 +6,29 @@ import {
   verifyPolarSignature,
 } from '@ops-cockpit/core';
 import {
-  PolarApiFake,
-  createPolarTraffic,
+  World,
+  createEventGenerator,
   demoRoster,
   demoUser,
   isoDuration,
-  mulberry32,
   offsetSecondsAt,
   polarLinkOf,
+  polarPing,
   polarTokenFor,
   readPolarToken,
-  type PolarExerciseRecord,
+  type EventMix,
+  type SimActivity,
 } from '../src/index.js';
 import { json, startSimulator, type RunningSimulator } from './helpers.js';
 
 const SECRET = 'polar-signature-secret-key-0123';
 
-function record(entityId: string, index = 5): PolarExerciseRecord {
+function polarActivity(externalId: string, index = 5): SimActivity {
   return {
-    entityId,
-    polarUserId: polarLinkOf(demoUser(index))!.polarUserId,
+    provider: 'polar',
+    externalId,
     user: demoUser(index),
+    name: 'Morning Run',
     sport: 'run',
     distanceM: 10234.5,
     movingTimeS: 3100,
@@ -70,7 +72,7 @@ describe('fake Polar AccessLink', () => {
     fetch(`${sim.url}/v3/exercises/${id}`, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
 
   it("serves an exercise to its owner's token, in local time with the offset in minutes", async () => {
-    sim.polar.put(record('PABC1'));
+    sim.world.putActivity(polarActivity('PABC1'));
     const res = await get('PABC1', polarTokenFor(70005));
     expect(res.status).toBe(200);
     const body = await json(res);
@@ -84,22 +86,22 @@ describe('fake Polar AccessLink', () => {
       sport: 'RUNNING',
     });
     expect(polarStartEpochSeconds(exercise) * 1000).toBe(Date.UTC(2026, 10, 21, 0, 15, 9));
-    expect(offsetSecondsAt(demoUser(5).timezone, record('x').startMs)).toBe(-420 * 60);
+    expect(offsetSecondsAt(demoUser(5).timezone, polarActivity('x').startMs)).toBe(-420 * 60);
     expect(body.polar_user).toBe('https://www.polaraccesslink.com/v3/users/70005');
   });
 
   it('answers 401 without a token, with a forged or a revoked one', async () => {
-    sim.polar.put(record('PABC1'));
+    sim.world.putActivity(polarActivity('PABC1'));
     expect((await get('PABC1')).status).toBe(401);
     expect((await get('PABC1', 'pat.70005.AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(401);
-    sim.polar.revoke(70005);
+    sim.world.polarAccess.revoke(70005);
     const revoked = await get('PABC1', polarTokenFor(70005));
     expect(revoked.status).toBe(401);
     expect(await json(revoked)).toMatchObject({ status: 401, errorType: 'UNAUTHORIZED' });
   });
 
   it("answers 404 for an unknown id, a malformed one and another user's exercise", async () => {
-    sim.polar.put(record('PABC1'));
+    sim.world.putActivity(polarActivity('PABC1'));
     expect((await get('PNOPE', polarTokenFor(70005))).status).toBe(404);
     expect((await get('..%2F..%2Fusers', polarTokenFor(70005))).status).toBe(404);
     const other = await get('PABC1', polarTokenFor(70010));
@@ -109,10 +111,10 @@ describe('fake Polar AccessLink', () => {
 
   it('sends the rate-limit headers on every answer and 429 past the 15-minute limit', async () => {
     await sim.close();
-    sim = await startSimulator({ polar: new PolarApiFake({ shortLimit: 2, longLimit: 10 }) });
+    sim = await startSimulator({ polarLimits: { shortLimit: 2, longLimit: 10 } });
     // 14:10:00 UTC: the 15-minute window resets in 5 minutes, the day in 9 h 50 min.
     sim.clock.now = Date.UTC(2026, 10, 20, 14, 10, 0);
-    sim.polar.put(record('PABC1'));
+    sim.world.putActivity(polarActivity('PABC1'));
     const token = polarTokenFor(70005);
     const first = await get('PABC1', token);
     expect(first.status).toBe(200);
@@ -139,68 +141,76 @@ describe('fake Polar AccessLink', () => {
 
 describe('Polar webhook traffic', () => {
   const now = Date.UTC(2026, 10, 20, 12, 0, 0);
-
-  it('stores each exercise before announcing it, in a signed EXERCISE notification', () => {
-    const api = new PolarApiFake();
-    const traffic = createPolarTraffic({
-      api,
-      users: demoRoster(),
-      rng: mulberry32(1),
-      secret: SECRET,
+  const POLAR_ONLY: EventMix = {
+    providers: { strava: 0, garmin: 0, apple_health: 0, polar: 1 },
+    actions: {
+      strava: { create: 1, update: 0, delete: 0, duplicate: 0 },
+      garmin: { push: 1, ping: 0, update: 0, duplicate: 0 },
+      apple_health: { create: 1, update: 0, delete: 0, duplicate: 0 },
+      polar: { create: 0.8, duplicate: 0.2 },
+    },
+  };
+  const generator = (world: World, seed = 1, polarSecret: string | undefined = SECRET) =>
+    createEventGenerator({
+      world,
+      seed,
+      simulatorUrl: 'http://127.0.0.1:1',
+      subscriptionId: 0,
+      ...(polarSecret ? { polarSecret } : {}),
+      mix: POLAR_ONLY,
       idBase: 1,
     });
-    for (let i = 0; i < 20; i++) {
-      const d = traffic.exercise(now + i * 1000);
-      expect(d).toMatchObject({ provider: 'polar', action: 'exercise', path: '/api/webhooks/polar' });
-      expect(
-        verifyPolarSignature({
-          secret: SECRET,
-          signature: d.headers['polar-webhook-signature'],
-          body: Buffer.from(d.body),
-        }),
-      ).toBeNull();
+
+  it('puts each exercise in the world before announcing it, signed, for a Polar-linked user', () => {
+    const world = new World({ roster: demoRoster() });
+    const traffic = generator(world);
+    let creates = 0;
+    let duplicates = 0;
+    for (let i = 0; i < 60; i++) {
+      const d = traffic.next(now + i * 1000);
+      expect(d).toMatchObject({ provider: 'polar', path: '/api/webhooks/polar' });
+      const signature = d.headers['polar-webhook-signature'];
+      expect(verifyPolarSignature({ secret: SECRET, signature, body: Buffer.from(d.body) })).toBeNull();
       const event = polarWebhookSchema.parse(JSON.parse(d.body));
       if (event.event !== 'EXERCISE') throw new Error('expected an exercise');
-      const stored = api.exercise(event.entity_id)!;
-      expect(stored.polarUserId).toBe(event.user_id);
+      expect(event.timestamp).toBe(
+        new Date(Math.floor((now + i * 1000) / 1000) * 1000).toISOString().replace('.000', ''),
+      );
+      const stored = world.activity('polar', event.entity_id)!;
       expect(polarLinkOf(stored.user)?.polarUserId).toBe(event.user_id);
-      expect(stored.startMs).toBeLessThanOrEqual(now + i * 1000 - 5 * 60_000 - stored.elapsedTimeS * 1000);
+      if (d.action === 'duplicate') duplicates++;
+      else {
+        creates++;
+        expect(stored.startMs).toBeLessThanOrEqual(now + i * 1000 - 5 * 60_000 - stored.elapsedTimeS * 1000);
+      }
     }
+    expect(world.liveCount('polar')).toBe(creates);
+    expect(duplicates).toBeGreaterThan(3);
   });
 
-  it('re-sends an earlier exercise with a new timestamp, and pings unsigned unless asked', () => {
-    const api = new PolarApiFake();
-    const traffic = createPolarTraffic({
-      api,
-      users: demoRoster(),
-      rng: mulberry32(2),
-      secret: SECRET,
+  it('sends no Polar traffic without the signature key, and the PING unsigned unless given one', () => {
+    const world = new World({ roster: demoRoster() });
+    const mix = { ...POLAR_ONLY, providers: { ...POLAR_ONLY.providers, strava: 1 } };
+    const traffic = createEventGenerator({
+      world,
+      seed: 2,
+      simulatorUrl: 'http://127.0.0.1:1',
+      subscriptionId: 0,
+      mix,
       idBase: 1,
     });
-    const first = JSON.parse(traffic.exercise(now).body);
-    const again = traffic.duplicate(now + 60_000);
-    expect(again.action).toBe('duplicate');
-    expect(JSON.parse(again.body)).toEqual({ ...first, timestamp: '2026-11-20T12:01:00Z' });
-    const ping = traffic.ping(now);
+    for (let i = 0; i < 50; i++) expect(traffic.next(now + i).provider).toBe('strava');
+    const ping = polarPing(now);
     expect(JSON.parse(ping.body)).toEqual({ event: 'PING', timestamp: '2026-11-20T12:00:00Z' });
     expect(ping.headers['polar-webhook-signature']).toBeUndefined();
-    expect(traffic.ping(now, { signed: true }).headers['polar-webhook-signature']).toMatch(/^[0-9a-f]{64}$/);
+    expect(polarPing(now, { secret: SECRET }).headers['polar-webhook-signature']).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('is the same for the same seed, and needs Polar users', () => {
+  it('is the same for the same seed', () => {
     const run = () => {
-      const t = createPolarTraffic({
-        api: new PolarApiFake(),
-        users: demoRoster(),
-        rng: mulberry32(3),
-        secret: SECRET,
-        idBase: 9,
-      });
-      return [0, 1, 2].map((i) => t.exercise(now + i).body);
+      const t = generator(new World({ roster: demoRoster() }), 3);
+      return [0, 1, 2, 3].map((i) => t.next(now + i).body);
     };
     expect(run()).toEqual(run());
-    expect(() =>
-      createPolarTraffic({ api: new PolarApiFake(), users: demoRoster(4), rng: mulberry32(1), idBase: 1 }),
-    ).toThrow('no user given is linked to Polar');
   });
 });

@@ -8,6 +8,7 @@ import {
   loadEnv,
   workerEnvSchema,
 } from './config.js';
+import { POLAR_API_DEFAULT_URL } from '../providers/polar.js';
 
 function problemsOf(
   env: Record<string, string>,
@@ -147,6 +148,7 @@ describe('Polar settings', () => {
     expect(loadEnv(exporterEnvSchema, {}).POLAR_WEBHOOK_SECRET).toBeUndefined();
     const worker = loadEnv(workerEnvSchema, {});
     expect(worker.POLAR_API_URL).toBe('https://www.polaraccesslink.com');
+    expect(worker.POLAR_API_URL).toBe(POLAR_API_DEFAULT_URL);
     expect(worker.POLAR_PROBE_URL).toBeUndefined();
   });
 

@@ -6,6 +6,9 @@ import { z } from 'zod';
  * Pure, so the exporter verifies, the worker reads and the simulator signs and serves with the same code.
  */
 
+/** Polar's public AccessLink API, POLAR_API_URL's default. */
+export const POLAR_API_DEFAULT_URL = 'https://www.polaraccesslink.com';
+
 /** Header holding the hex HMAC-SHA256 of the raw body, keyed with the webhook's `signature_secret_key`. */
 export const POLAR_SIGNATURE_HEADER = 'polar-webhook-signature';
 

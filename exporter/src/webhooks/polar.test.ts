@@ -1,5 +1,5 @@
 import { Secret, signPolarWebhook } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem } from '../http/problem.js';
 import { readPolarDelivery, verifyPolarDelivery } from './polar.js';
 
 /** The receiving path's order: verify the raw body, parse it (400 if it is no JSON), then read it. */

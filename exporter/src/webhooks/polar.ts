@@ -4,12 +4,17 @@ import {
   polarPingSchema,
   polarWebhookSchema,
   verifyPolarSignature,
+  polarEventId,
+  polarNotice,
+  type IngestEnvelope,
   type PolarExerciseEvent,
   type PolarSignatureFailure,
   type Secret,
 } from '@ops-cockpit/core';
-import { HttpProblem } from '../problem.js';
-import { fieldErrors } from './field-errors.js';
+import { HttpProblem } from '../http/problem.js';
+import { fieldErrors } from '../http/field-errors.js';
+import { countedAnswer, type WebhookAdapter } from './adapter.js';
+import type { Delivery } from './delivery.js';
 
 /** What a Polar delivery turns out to be: the creation PING (answered 200, nothing appended), or an exercise. */
 export type PolarReading = { kind: 'ping' } | { kind: 'exercise'; event: PolarExerciseEvent };
@@ -69,3 +74,32 @@ export function readPolarDelivery(body: unknown): PolarReading {
   }
   return result.data.event === 'PING' ? { kind: 'ping' } : { kind: 'exercise', event: result.data };
 }
+
+/** A verified EXERCISE event as one envelope (without its `url`); a PING as nothing to append, answered 200. */
+export function polarDelivery(body: unknown, receivedAt: string): Delivery {
+  const reading = readPolarDelivery(body);
+  if (reading.kind === 'ping') return { items: [] };
+  const envelope: IngestEnvelope<'polar'> = {
+    provider: 'polar',
+    kind: 'polar_exercise',
+    eventId: polarEventId(reading.event),
+    receivedAt,
+    body: polarNotice(reading.event),
+  };
+  return { items: [{ envelope, objectType: 'exercise', aspectType: 'create' }] };
+}
+
+/**
+ * Polar AccessLink signs its deliveries (Polar-Webhook-Signature); no `refusal`, since the creation PING must be
+ * answered 200 before POLAR_WEBHOOK_SECRET can even be known: verifyPolarDelivery refuses the rest.
+ */
+export const polarWebhook: WebhookAdapter<'polar'> = {
+  provider: 'polar',
+  path: '/api/webhooks/polar',
+  methods: ['POST'],
+  eventLabels: [['exercise', 'create']],
+  rejectReasons: [],
+  verify: (headers, body, _nowMs, ctx) => verifyPolarDelivery(headers, body, ctx.settings.polarSecret),
+  deliver: polarDelivery,
+  accepted: countedAnswer,
+};

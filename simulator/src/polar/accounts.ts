@@ -39,13 +39,3 @@ export function readPolarToken(token: string): number | undefined {
   const m = /^pat\.(\d{1,15})\.([A-Za-z0-9_-]{22})$/.exec(token);
   return m && simulatorMacMatches(`polar.${m[1]}`, m[2]!) ? Number(m[1]) : undefined;
 }
-
-/** The seed's provider_accounts row of a Polar-linked user (none for the others), in the seed's column order. */
-export function polarAccountRows(
-  user: Pick<DemoUser, 'index' | 'id'>,
-): (readonly [string, 'polar', string, string, null, null, string])[] {
-  const link = polarLinkOf(user);
-  return link
-    ? [[user.id, 'polar', String(link.polarUserId), link.accessToken, null, null, 'accesslink.read_all']]
-    : [];
-}

@@ -1,23 +1,9 @@
-import type { DemoUser } from '../roster.js';
 import { localIso, offsetSecondsAt } from '../time-zones.js';
-import type { Sport, Workout } from '../workouts.js';
+import { ACTIVITY_TYPES } from '../workouts.js';
+import type { SimActivity } from '../world.js';
+import { polarLinkOf } from './accounts.js';
 
 /** How AccessLink writes the simulator's Polar exercises. Pure formatting. */
-
-/** AccessLink's `sport` names of the simulated sports. */
-export const POLAR_SPORTS: Readonly<Record<Sport, string>> = {
-  run: 'RUNNING',
-  ride: 'CYCLING',
-  walk: 'WALKING',
-};
-
-/** A Polar exercise the fake API holds: the workout, whose it is, and its hashed id. */
-export interface PolarExerciseRecord extends Workout {
-  entityId: string;
-  polarUserId: number;
-  user: DemoUser;
-  startMs: number;
-}
 
 /** A hashed id in AccessLink's style (`aQlC83`): the counter in base 36, upper case, never a guessable small int. */
 export function polarEntityId(n: number): string {
@@ -42,23 +28,24 @@ const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 *
  * GET /v3/exercises/{exerciseId}: `start_time` is wall-clock time on the training computer with no zone, and
  * `start_time_utc_offset` the minutes east of UTC it was set to, as AccessLink documents.
  */
-export function polarExercise(e: PolarExerciseRecord, apiBase: string): Record<string, unknown> {
-  const offsetSeconds = offsetSecondsAt(e.user.timezone, e.startMs);
+export function polarExercise(a: SimActivity, apiBase: string): Record<string, unknown> {
+  const offsetSeconds = offsetSecondsAt(a.user.timezone, a.startMs);
+  const sport = ACTIVITY_TYPES.polar[a.sport];
   return {
-    id: e.entityId,
-    upload_time: new Date(e.startMs + (e.elapsedTimeS + 600) * 1000).toISOString(),
-    polar_user: `${apiBase}/v3/users/${e.polarUserId}`,
+    id: a.externalId,
+    upload_time: new Date(a.startMs + (a.elapsedTimeS + 600) * 1000).toISOString(),
+    polar_user: `${apiBase}/v3/users/${polarLinkOf(a.user)?.polarUserId ?? 0}`,
     device: 'Polar Vantage V3',
-    device_id: `SIM${String(e.user.index).padStart(5, '0')}`,
-    start_time: localIso(e.startMs, offsetSeconds),
+    device_id: `SIM${String(a.user.index).padStart(5, '0')}`,
+    start_time: localIso(a.startMs, offsetSeconds),
     start_time_utc_offset: offsetSeconds / 60,
-    duration: isoDuration(e.elapsedTimeS),
-    calories: Math.round(e.distanceM / 15),
-    distance: e.distanceM,
-    heart_rate: { average: 128 + (e.user.index % 20), maximum: 160 + (e.user.index % 25) },
-    training_load: round(e.elapsedTimeS / 40, 2),
-    sport: POLAR_SPORTS[e.sport],
-    has_route: e.sport !== 'walk',
-    detailed_sport_info: POLAR_SPORTS[e.sport],
+    duration: isoDuration(a.elapsedTimeS),
+    calories: Math.round(a.distanceM / 15),
+    distance: a.distanceM,
+    heart_rate: { average: 128 + (a.user.index % 20), maximum: 160 + (a.user.index % 25) },
+    training_load: round(a.elapsedTimeS / 40, 2),
+    sport,
+    has_route: a.sport !== 'walk',
+    detailed_sport_info: sport,
   };
 }

@@ -1,11 +1,13 @@
 import { POLAR_ENTITY_ID, polarExerciseSchema, type PolarExercise } from '@ops-cockpit/core';
-import { ProviderError, fetchJsonAnswer } from './errors.js';
+import type { ProviderCall } from './calls.js';
+import { ProviderError } from './errors.js';
 import { polarRateLimitOf, type PolarRateLimit } from './polar-rate-limit.js';
 
 export interface PolarClientOptions {
   /** POLAR_API_URL, e.g. https://www.polaraccesslink.com; every call goes under it, whatever a webhook said. */
   baseUrl: string;
-  timeoutMs: number;
+  /** The ingest path's outgoing call (timeout, Spike Lab). */
+  call: ProviderCall;
   /** Told the rate-limit figures of every answer that carries them, errors included. */
   onRateLimit?: (rateLimit: PolarRateLimit) => void;
 }
@@ -34,34 +36,22 @@ export class PolarClient {
   /** The figures of the latest answer that carried them. */
   lastRateLimit: PolarRateLimit | undefined;
 
-  constructor(private readonly opts: PolarClientOptions) {
-    if (!URL.canParse(opts.baseUrl))
-      throw new TypeError(`baseUrl must be a URL, got ${JSON.stringify(opts.baseUrl)}`);
-  }
-
-  #note(headers: Headers | undefined): PolarRateLimit | undefined {
-    const rateLimit = headers && polarRateLimitOf(headers);
-    if (rateLimit) {
-      this.lastRateLimit = rateLimit;
-      this.opts.onRateLimit?.(rateLimit);
-    }
-    return rateLimit;
-  }
+  constructor(private readonly opts: PolarClientOptions) {}
 
   async getExercise(accessToken: string, entityId: string): Promise<PolarExerciseAnswer> {
-    let answer;
-    try {
-      answer = await fetchJsonAnswer(
-        polarExerciseUrl(this.opts.baseUrl, entityId).toString(),
-        { headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' } },
-        this.opts.timeoutMs,
-      );
-    } catch (err) {
-      if (err instanceof ProviderError) this.#note(err.headers);
-      throw err;
-    }
-    const rateLimit = this.#note(answer.headers);
-    const parsed = polarExerciseSchema.safeParse(answer.body);
+    let rateLimit: PolarRateLimit | undefined;
+    const body = await this.opts.call(
+      'polar',
+      polarExerciseUrl(this.opts.baseUrl, entityId).toString(),
+      { headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' } },
+      (headers) => {
+        rateLimit = polarRateLimitOf(headers);
+        if (!rateLimit) return;
+        this.lastRateLimit = rateLimit;
+        this.opts.onRateLimit?.(rateLimit);
+      },
+    );
+    const parsed = polarExerciseSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new ProviderError(

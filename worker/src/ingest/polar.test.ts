@@ -1,6 +1,6 @@
 import { polarExerciseSchema } from '@ops-cockpit/core';
-import { fromGarmin } from '../ingest/normalise.js';
-import { fromPolar } from './polar-exercise.js';
+import { fromGarmin } from './garmin.js';
+import { fromPolar } from './polar.js';
 
 const at = new Date('2026-11-20T12:00:00Z');
 
@@ -19,6 +19,7 @@ function exercise(overrides: Record<string, unknown> = {}) {
 describe('fromPolar', () => {
   it('maps distance, start instant, local time and duration', () => {
     expect(fromPolar(exercise(), 'user-1', at)).toEqual({
+      provider: 'polar',
       externalId: '2AC312F',
       userId: 'user-1',
       type: 'RUNNING',
@@ -53,7 +54,7 @@ describe('fromPolar', () => {
         at,
       );
       expect(polar.startDateLocal).toBe(start);
-      expect({ ...polar, externalId: 's', type: 'RUNNING' }).toEqual({ ...garmin, provider: undefined });
+      expect({ ...polar, externalId: 's' }).toEqual({ ...garmin, provider: 'polar' });
     }
   });
 
