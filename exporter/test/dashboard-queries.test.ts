@@ -28,7 +28,7 @@ import { metricsText, startDashboardStack, type DashboardStack } from './dashboa
 import { mergeExpositions, parseExposition } from './metrics-exposition.js';
 import { referenceProblems } from './metric-catalog.js';
 
-const PROVIDERS = ['strava', 'garmin', 'apple_health'];
+const PROVIDERS = ['strava', 'garmin', 'apple_health', 'polar'];
 
 const dashboard = loadDashboard();
 
