@@ -28,7 +28,9 @@ describe('the worker registries', () => {
       POLAR_PROBE_URL: 'http://127.0.0.1:4/polar',
     });
     expect(all.map((t) => t.provider)).toEqual([...PROVIDERS]);
-    expect(all.find((t) => t.provider === 'polar')).toMatchObject({ url: new URL('http://127.0.0.1:4/polar') });
+    expect(all.find((t) => t.provider === 'polar')).toMatchObject({
+      url: new URL('http://127.0.0.1:4/polar'),
+    });
     expect(all.find((t) => t.provider === 'polar')?.bearer).toBeUndefined();
   });
 });
