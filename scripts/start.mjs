@@ -25,6 +25,9 @@ const demoDefaults = {
   STRAVA_PROBE_TOKEN: mintAccessToken({ athleteId: 1001, issuedAtMs: Date.now(), expiresAt: 4_102_444_800 }),
   // A fixed, public demo secret: Apple Health traffic from the simulator is signed with it.
   APPLE_HEALTH_WEBHOOK_SECRET: `whsec_${Buffer.from('ops-cockpit-demo-apple-secret').toString('base64')}`,
+  // Polar: the worker fetches exercises from the simulator's fake AccessLink; its traffic is signed with this.
+  POLAR_API_URL: simulatorUrl,
+  POLAR_WEBHOOK_SECRET: 'ops-cockpit-demo-polar-signature-key',
 };
 const env = demo ? { ...demoDefaults, ...process.env } : process.env;
 const host = (h) => (!h || h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);

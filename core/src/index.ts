@@ -25,6 +25,7 @@ export * from './contracts/chaos.js';
 export * from './providers/strava.js';
 export * from './providers/garmin.js';
 export * from './providers/apple-health.js';
+export * from './providers/polar.js';
 export * from './providers/standard-webhooks.js';
 export * from './store/activities.js';
 export * from './store/activity-batch.js';

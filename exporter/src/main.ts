@@ -167,6 +167,7 @@ async function main(): Promise<void> {
       stravaVerifyToken: optionalSecret(env.STRAVA_VERIFY_TOKEN),
       stravaSubscriptionId: env.STRAVA_SUBSCRIPTION_ID,
       appleHealthSecret: optionalSecret(env.APPLE_HEALTH_WEBHOOK_SECRET),
+      polarSecret: optionalSecret(env.POLAR_WEBHOOK_SECRET),
       ingestStreamMaxlen: env.INGEST_STREAM_MAXLEN,
     },
   });

@@ -28,7 +28,7 @@ import { metricsText, startDashboardStack, type DashboardStack } from './dashboa
 import { mergeExpositions, parseExposition } from './metrics-exposition.js';
 import { referenceProblems } from './metric-catalog.js';
 
-const PROVIDERS = ['strava', 'garmin', 'apple_health'];
+const PROVIDERS = ['strava', 'garmin', 'apple_health', 'polar'];
 
 const dashboard = loadDashboard();
 
@@ -138,7 +138,7 @@ describe('Prometheus targets', () => {
     const p95 = await values('Probe latency p95, last hour');
     for (const byProvider of [up, success, p95])
       expect(Object.keys(byProvider).sort()).toEqual([...PROVIDERS].sort());
-    expect(up).toEqual({ strava: 1, garmin: 1, apple_health: 0 });
+    expect(up).toEqual({ strava: 1, garmin: 1, apple_health: 0, polar: 1 });
     expect(success.apple_health).toBe(0);
     expect(success.strava).toBeGreaterThan(0);
   });

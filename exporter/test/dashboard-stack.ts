@@ -109,6 +109,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       STRAVA_API_URL: sim.url,
       STRAVA_PROBE_TOKEN: sim.world.issueToken(1001, Date.now()).accessToken,
       GARMIN_PROBE_URL: `${sim.url}/healthz`,
+      POLAR_PROBE_URL: `${sim.url}/healthz`,
       // Apple Health's probe target answers 404: one provider down, so up/down shows both states.
       APPLE_HEALTH_PROBE_URL: `${sim.url}/no-such-health-endpoint`,
       PROBE_INTERVAL_SECONDS: '1',

@@ -178,6 +178,7 @@ export async function startApp(deps: {
       stravaVerifyToken: undefined,
       stravaSubscriptionId: 0,
       appleHealthSecret: undefined,
+      polarSecret: undefined,
       ingestStreamMaxlen: 1_000_000,
       ...settings,
     },

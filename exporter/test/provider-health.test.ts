@@ -98,6 +98,17 @@ describe('GET /api/ops/provider-health', () => {
         at: minutesAgo(m),
       });
     }
+    // Polar: fine, probed every 10 minutes.
+    for (let m = 5; m <= 120; m += 10) {
+      logs.push({
+        provider: 'polar',
+        status: 'success',
+        latencyMs: 150 + m,
+        httpStatus: 200,
+        errorReason: null,
+        at: minutesAgo(m),
+      });
+    }
     for (const log of logs) await insertProbeRow(db.pool, log);
   });
 
@@ -110,8 +121,13 @@ describe('GET /api/ops/provider-health', () => {
     const { status, body } = await get(`/api/ops/provider-health?window=${window}`);
     expect(status).toBe(200);
     expect(body.window).toBe(window);
-    expect(body.providers.map((p: Json) => p.provider)).toEqual(['strava', 'garmin', 'apple_health']);
-    for (const [i, provider] of (['strava', 'garmin', 'apple_health'] as const).entries()) {
+    expect(body.providers.map((p: Json) => p.provider)).toEqual([
+      'strava',
+      'garmin',
+      'apple_health',
+      'polar',
+    ]);
+    for (const [i, provider] of (['strava', 'garmin', 'apple_health', 'polar'] as const).entries()) {
       const { p95LatencyMs, ...rest } = body.providers[i];
       expect(rest).toEqual(expected(logs, provider, seconds));
       if (rest.avgLatencyMs === null) expect(p95LatencyMs).toBeNull();

@@ -157,7 +157,7 @@ describe('webhook metrics', () => {
     expect(text).not.toMatch(/evil|fake/);
     for (const line of text.split('\n').filter((l) => l.startsWith('ops_webhook'))) {
       const provider = /provider="([^"]*)"/.exec(line)?.[1];
-      if (provider !== undefined) expect(['strava', 'garmin', 'apple_health']).toContain(provider);
+      if (provider !== undefined) expect(['strava', 'garmin', 'apple_health', 'polar']).toContain(provider);
     }
   });
 });

@@ -10,6 +10,7 @@ export const simulatorProcessEnvSchema = simulatorEnvSchema.extend({
   DATABASE_URL: baseEnvSchema.shape.DATABASE_URL,
   SHUTDOWN_TIMEOUT_SECONDS: baseEnvSchema.shape.SHUTDOWN_TIMEOUT_SECONDS,
   APPLE_HEALTH_WEBHOOK_SECRET: exporterEnvSchema.shape.APPLE_HEALTH_WEBHOOK_SECRET,
+  POLAR_WEBHOOK_SECRET: exporterEnvSchema.shape.POLAR_WEBHOOK_SECRET,
   STRAVA_SUBSCRIPTION_ID: exporterEnvSchema.shape.STRAVA_SUBSCRIPTION_ID,
   /** Base URL others reach the simulator at, written into Garmin callback URLs; defaults to the bound address. */
   SIMULATOR_PUBLIC_URL: urlVar(undefined, ['http:', 'https:']),

@@ -11,6 +11,8 @@ export const ACTIONS = {
   /** `push` carries the summary inline; `ping` only a callback URL the worker fetches. */
   garmin: ['push', 'ping', 'update', 'duplicate'],
   apple_health: ['create', 'update', 'delete', 'duplicate'],
+  /** AccessLink exercises are immutable: new ones, and notifications Polar re-sends. */
+  polar: ['create', 'duplicate'],
 } as const satisfies Record<Provider, readonly string[]>;
 
 export type ActionOf<P extends Provider> = (typeof ACTIONS)[P][number];
@@ -24,11 +26,12 @@ export interface EventMix {
 
 /** Mostly new activities, some edits and deletions, and the occasional re-delivery providers are known for. */
 export const DEFAULT_EVENT_MIX: EventMix = {
-  providers: { strava: 0.5, garmin: 0.3, apple_health: 0.2 },
+  providers: { strava: 0.45, garmin: 0.25, apple_health: 0.15, polar: 0.15 },
   actions: {
     strava: { create: 0.7, update: 0.15, delete: 0.07, duplicate: 0.08 },
     garmin: { push: 0.6, ping: 0.25, update: 0.08, duplicate: 0.07 },
     apple_health: { create: 0.75, update: 0.1, delete: 0.05, duplicate: 0.1 },
+    polar: { create: 0.9, duplicate: 0.1 },
   },
 };
 
@@ -50,7 +53,7 @@ export function validateEventMix(mix: EventMix): EventMix {
   return mix;
 }
 
-/** The mix with some providers switched off (Apple Health without a signing secret). */
+/** The mix with some providers switched off (Apple Health or Polar without a signing secret). */
 export function withoutProviders(mix: EventMix, off: readonly Provider[]): EventMix {
   const providers = { ...mix.providers };
   for (const p of off) providers[p] = 0;
@@ -70,6 +73,7 @@ export const CREATIONS: { readonly [P in Provider]: ActionOf<P> } = {
   strava: 'create',
   garmin: 'push',
   apple_health: 'create',
+  polar: 'create',
 };
 
 function creation(provider: Provider): PlannedEvent {

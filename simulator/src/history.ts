@@ -51,7 +51,7 @@ export function planUserHistory(user: DemoUser, opts: HistoryOptions): HistoryEn
       ? user.primaryProvider
       : pick(
           rng,
-          PROVIDERS.filter((p) => p !== user.primaryProvider),
+          PROVIDERS.filter((p) => p !== user.primaryProvider && SIM_PROVIDERS[p].seedAccount(user)),
         );
     const activity = planActivity(rng, {
       provider,

@@ -50,12 +50,16 @@ async function main(): Promise<void> {
         'APPLE_HEALTH_WEBHOOK_SECRET is not set: no Apple Health traffic (the exporter would refuse it)',
       );
     }
+    if (!env.POLAR_WEBHOOK_SECRET) {
+      logger.warn('POLAR_WEBHOOK_SECRET is not set: no Polar traffic (the exporter would refuse it)');
+    }
     const generator = createEventGenerator({
       world,
       seed,
       simulatorUrl: env.SIMULATOR_PUBLIC_URL ?? reachableUrl(url),
       subscriptionId: env.STRAVA_SUBSCRIPTION_ID,
       appleSecret: env.APPLE_HEALTH_WEBHOOK_SECRET,
+      polarSecret: env.POLAR_WEBHOOK_SECRET,
       idBase: idBaseFor(Date.now()),
     });
     traffic = startTraffic({

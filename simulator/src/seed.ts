@@ -67,9 +67,11 @@ async function insertUsers(pool: Pool, roster: readonly DemoUser[], createdAt: D
 
 async function insertAccounts(pool: Pool, roster: readonly DemoUser[]): Promise<number> {
   const rows = roster.flatMap((u) =>
-    PROVIDERS.map((provider) => {
+    PROVIDERS.flatMap((provider) => {
       const a = SIM_PROVIDERS[provider].seedAccount(u);
-      return [u.id, provider, a.externalUserId, a.accessToken, a.refreshToken, a.tokenExpiresAt, a.scopes];
+      return a
+        ? [[u.id, provider, a.externalUserId, a.accessToken, a.refreshToken, a.tokenExpiresAt, a.scopes]]
+        : [];
     }),
   );
   const column = (i: number) => rows.map((r) => r[i]);

@@ -25,36 +25,37 @@ export interface AccessTokenClaims {
   expiresAt: number;
 }
 
-function mac(payload: string): string {
+/** A short HMAC of `payload` under the simulator's key: what makes its tokens self-checking. */
+export function simulatorMac(payload: string): string {
   return createHmac('sha256', TOKEN_KEY).update(payload).digest('base64url').slice(0, 22);
 }
 
-function macMatches(payload: string, given: string): boolean {
-  const expected = Buffer.from(mac(payload));
+export function simulatorMacMatches(payload: string, given: string): boolean {
+  const expected = Buffer.from(simulatorMac(payload));
   const actual = Buffer.from(given);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
 export function mintAccessToken(claims: AccessTokenClaims): string {
   const payload = `${claims.athleteId}.${claims.issuedAtMs}.${claims.expiresAt}`;
-  return `sat.${payload}.${mac(`access.${payload}`)}`;
+  return `sat.${payload}.${simulatorMac(`access.${payload}`)}`;
 }
 
 /** The claims of a token this simulator minted; undefined for anything else. Says nothing about expiry. */
 export function readAccessToken(token: string): AccessTokenClaims | undefined {
   const m = /^sat\.(\d{1,15})\.(\d{1,15})\.(\d{1,15})\.([A-Za-z0-9_-]{22})$/.exec(token);
-  if (!m || !macMatches(`access.${m[1]}.${m[2]}.${m[3]}`, m[4]!)) return undefined;
+  if (!m || !simulatorMacMatches(`access.${m[1]}.${m[2]}.${m[3]}`, m[4]!)) return undefined;
   return { athleteId: Number(m[1]), issuedAtMs: Number(m[2]), expiresAt: Number(m[3]) };
 }
 
 /** An athlete's refresh token never changes (Strava may rotate it; keeping it stable survives restarts). */
 export function refreshTokenFor(athleteId: number): string {
-  return `srt.${athleteId}.${mac(`refresh.${athleteId}`)}`;
+  return `srt.${athleteId}.${simulatorMac(`refresh.${athleteId}`)}`;
 }
 
 export function readRefreshToken(token: string): number | undefined {
   const m = /^srt\.(\d{1,15})\.([A-Za-z0-9_-]{22})$/.exec(token);
-  return m && macMatches(`refresh.${m[1]}`, m[2]!) ? Number(m[1]) : undefined;
+  return m && simulatorMacMatches(`refresh.${m[1]}`, m[2]!) ? Number(m[1]) : undefined;
 }
 
 /** What the seed stores in provider_accounts for a Strava athlete. */

@@ -30,6 +30,7 @@ export const ACTIVITY_TYPES: Readonly<Record<Provider, Readonly<Record<Sport, st
   strava: { run: 'Run', ride: 'Ride', walk: 'Walk' },
   garmin: { run: 'RUNNING', ride: 'CYCLING', walk: 'WALKING' },
   apple_health: { run: 'running', ride: 'cycling', walk: 'walking' },
+  polar: { run: 'RUNNING', ride: 'CYCLING', walk: 'WALKING' },
 };
 
 export interface Workout {

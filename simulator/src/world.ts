@@ -1,4 +1,5 @@
-import type { GarminActivity, Provider } from '@ops-cockpit/core';
+import { PROVIDERS, type GarminActivity, type Provider } from '@ops-cockpit/core';
+import { PolarAccess, type PolarLimits } from './polar/access.js';
 import type { Rng } from './prng.js';
 import type { DemoUser } from './roster.js';
 import {
@@ -18,7 +19,7 @@ import type { Workout } from './workouts.js';
 
 export interface SimActivity extends Workout {
   provider: Provider;
-  /** Strava: the numeric activity id as text; Garmin: summaryId; Apple: the workout UUID. */
+  /** Strava: the numeric activity id as text; Garmin: summaryId; Apple: the workout UUID; Polar: the hashed id. */
   externalId: string;
   user: DemoUser;
   name: string;
@@ -43,6 +44,8 @@ export interface WorldOptions {
   maxActivities?: number;
   /** Garmin callback payloads kept, oldest dropped first. */
   maxGarminCallbacks?: number;
+  /** Polar AccessLink's request limits (default 500 per 15 minutes, 5,000 per day). */
+  polarLimits?: PolarLimits;
 }
 
 /** Keys with O(1) add, remove and uniform random pick. */
@@ -93,12 +96,10 @@ export class World {
   #allExpiredUpTo = 0;
   // Insertion order is age order, which is what eviction needs.
   readonly #activities = new Map<string, SimActivity>();
-  readonly #live: Record<Provider, KeyBag> = {
-    strava: new KeyBag(),
-    garmin: new KeyBag(),
-    apple_health: new KeyBag(),
-  };
+  readonly #live = Object.fromEntries(PROVIDERS.map((p) => [p, new KeyBag()])) as Record<Provider, KeyBag>;
   readonly #garminCallbacks = new Map<string, GarminActivity[]>();
+  /** Polar AccessLink's rate-limit windows and revoked users. */
+  readonly polarAccess: PolarAccess;
 
   constructor(opts: WorldOptions) {
     const ttl = opts.tokenTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
@@ -107,6 +108,7 @@ export class World {
     this.#tokenTtlSeconds = ttl;
     this.#maxActivities = opts.maxActivities ?? 200_000;
     this.#maxGarminCallbacks = opts.maxGarminCallbacks ?? 10_000;
+    this.polarAccess = new PolarAccess(opts.polarLimits);
     this.roster = opts.roster;
     this.activeUsers = opts.roster.filter((u) => u.inactiveDays === 0);
     for (const u of opts.roster) this.#byAthlete.set(u.stravaAthleteId, u);

@@ -50,10 +50,16 @@ describe('event mix', () => {
     const mix = withoutProviders(DEFAULT_EVENT_MIX, ['apple_health']);
     for (let i = 0; i < 2_000; i++) expect(nextEvent(rng, mix, everything).provider).not.toBe('apple_health');
     expect(() =>
-      validateEventMix({ ...DEFAULT_EVENT_MIX, providers: { strava: -1, garmin: 1, apple_health: 1 } }),
+      validateEventMix({
+        ...DEFAULT_EVENT_MIX,
+        providers: { strava: -1, garmin: 1, apple_health: 1, polar: 1 },
+      }),
     ).toThrow('providers.strava must be a number >= 0, got -1');
     expect(() =>
-      validateEventMix({ ...DEFAULT_EVENT_MIX, providers: { strava: 0, garmin: 0, apple_health: 0 } }),
+      validateEventMix({
+        ...DEFAULT_EVENT_MIX,
+        providers: { strava: 0, garmin: 0, apple_health: 0, polar: 0 },
+      }),
     ).toThrow(/must not all be 0/);
   });
 });

@@ -42,11 +42,12 @@ async function ops(method: string, path: string, body?: unknown): Promise<{ stat
 
 /** Activities the worker must fetch from the provider: Strava creates and Garmin pings. */
 const FETCHED: EventMix = {
-  providers: { strava: 0.6, garmin: 0.4, apple_health: 0 },
+  providers: { strava: 0.6, garmin: 0.4, apple_health: 0, polar: 0 },
   actions: {
     strava: { create: 1, update: 0, delete: 0, duplicate: 0 },
     garmin: { push: 0, ping: 1, update: 0, duplicate: 0 },
     apple_health: { create: 1, update: 0, delete: 0, duplicate: 0 },
+    polar: { create: 1, duplicate: 0 },
   },
 };
 

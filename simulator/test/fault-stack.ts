@@ -37,11 +37,12 @@ export const OPERATOR_TOKEN = 'fault-operator-token-0123456789';
 
 /** New activities only, no re-deliveries: each delivery is one activity the test can follow on its own. */
 export const CREATES_ONLY: EventMix = {
-  providers: { strava: 0.4, garmin: 0.35, apple_health: 0.25 },
+  providers: { strava: 0.4, garmin: 0.35, apple_health: 0.25, polar: 0 },
   actions: {
     strava: { create: 1, update: 0, delete: 0, duplicate: 0 },
     garmin: { push: 1, ping: 0, update: 0, duplicate: 0 },
     apple_health: { create: 1, update: 0, delete: 0, duplicate: 0 },
+    polar: { create: 1, duplicate: 0 },
   },
 };
 

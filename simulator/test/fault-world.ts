@@ -1,4 +1,4 @@
-import type { Provider } from '@ops-cockpit/core';
+import { PROVIDERS, type Provider } from '@ops-cockpit/core';
 import type pg from 'pg';
 import type { Delivery, World } from '../src/index.js';
 
@@ -84,7 +84,7 @@ export async function compareWithWorld(
     result.liveMm += mm;
   }
   // Live at the provider but never written at all.
-  for (const provider of ['strava', 'garmin', 'apple_health'] as const) {
+  for (const provider of PROVIDERS) {
     const missing = world.liveCount(provider) - (seen.get(provider) ?? 0);
     for (let i = 0; i < missing; i++) result.lost.push(`${provider}:(never written)`);
   }

@@ -8,6 +8,7 @@ import {
   createSimulatorServer,
   demoRoster,
   type Delivery,
+  type PolarLimits,
 } from '../src/index.js';
 
 export interface RunningSimulator {
@@ -21,8 +22,14 @@ export interface RunningSimulator {
 }
 
 /** The simulator's server on a free loopback port, with a clock the test can move. */
-export async function startSimulator(opts: { random?: () => number } = {}): Promise<RunningSimulator> {
-  const world = new World({ roster: demoRoster(10), tokenTtlSeconds: 3_600 });
+export async function startSimulator(
+  opts: { random?: () => number; polarLimits?: PolarLimits } = {},
+): Promise<RunningSimulator> {
+  const world = new World({
+    roster: demoRoster(10),
+    tokenTtlSeconds: 3_600,
+    ...(opts.polarLimits ? { polarLimits: opts.polarLimits } : {}),
+  });
   const faults = new FaultControl();
   const messaging = new MessagingFake();
   const clock = { now: Date.now() };

@@ -10,16 +10,25 @@ import {
   type TestRedis,
 } from '@ops-cockpit/core/testing';
 import pg from 'pg';
-import { generateDeliveries, idBaseFor, seedDemo, type Delivery } from '../src/index.js';
+import {
+  generateDeliveries,
+  idBaseFor,
+  polarPing,
+  seedDemo,
+  type Delivery,
+  type World,
+} from '../src/index.js';
 import { pendingEntries, post, postAll, startSimulator, type RunningSimulator } from './helpers.js';
 
 /**
- * The whole ingestion path for real: the built exporter and worker as processes, the simulator's fake Strava API
- * and Garmin callbacks in this process (so the test shares its world with the event generator), real Postgres
- * and Redis. 1,000 mixed deliveries, 20 % re-posted, one update sent before its create.
+ * The whole ingestion path for real: the built exporter and worker as processes, the simulator's fake Strava API,
+ * Garmin callbacks and Polar AccessLink in this process (so the test shares its world with the event generator),
+ * real Postgres and Redis. 1,000 mixed deliveries of all four providers, 20 % re-posted, one update sent before
+ * its create, Polar's creation PING; every activity the traffic touched ends exactly as the providers hold it.
  */
 
 const APPLE_SECRET = 'whsec_' + Buffer.from('e2e-apple-secret-0123456789').toString('base64');
+const POLAR_SECRET = 'e2e-polar-signature-secret-key';
 const dbUrl: Secret = databaseUrlFor(uniqueName('e2e'));
 let pool: pg.Pool;
 let redis: TestRedis;
@@ -43,6 +52,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
     PORT: String(port),
     APPLE_HEALTH_WEBHOOK_SECRET: APPLE_SECRET,
+    POLAR_WEBHOOK_SECRET: POLAR_SECRET,
   });
   exporterUrl = String((await exporter.waitForLog('exporter listening')).url);
   pool = new pg.Pool({ connectionString: dbUrl.reveal(), max: 4 });
@@ -53,6 +63,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
     WORKER_METRICS_PORT: String((workerMetricsPort = await freePort())),
     STRAVA_API_URL: sim.url,
+    POLAR_API_URL: sim.url,
     PROVIDER_TIMEOUT_MS: '3000',
     INGEST_CLAIM_IDLE_MS: '1000',
     INGEST_MAX_DELIVERIES: '3',
@@ -84,6 +95,32 @@ function updateAfterCreate(deliveries: Delivery[]): { update: number; create: nu
 
 const pending = () => pendingEntries(redis.redis, redis.prefix);
 
+// The deliveries' bodies, read loosely: each provider's shape is checked by its own tests.
+type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Per provider, the ids of the activities one delivery created, changed or deleted (Garmin pings: their callback's). */
+const TOUCHED: Record<Provider, (body: Body, world: World) => unknown[]> = {
+  strava: (b) => (b.object_type === 'activity' ? [b.object_id] : []),
+  garmin: (b, world) =>
+    b.activities.flatMap((entry: Body) => {
+      const callback = /\/garmin\/callback\/(.+)$/.exec(entry.callbackURL ?? '')?.[1];
+      if (!callback) return [entry.summaryId];
+      return (world.garminCallback(callback) ?? []).map((summary) => summary.summaryId);
+    }),
+  apple_health: (b) => b.workouts.map((w: Body) => w.id),
+  polar: (b) => (b.event === 'EXERCISE' ? [b.entity_id] : []),
+};
+
+function touchedIds(deliveries: readonly Delivery[], world: World): Map<Provider, Set<string>> {
+  const ids = new Map<Provider, Set<string>>();
+  for (const d of deliveries) {
+    const set = ids.get(d.provider) ?? new Set<string>();
+    for (const id of TOUCHED[d.provider](JSON.parse(d.body) as Body, world)) set.add(String(id));
+    ids.set(d.provider, set);
+  }
+  return ids;
+}
+
 it('applies 1,000 mixed deliveries exactly once: total, rollup and heatmap agree with the activities', async () => {
   const deliveries = generateDeliveries({
     world: sim.world,
@@ -91,6 +128,7 @@ it('applies 1,000 mixed deliveries exactly once: total, rollup and heatmap agree
     simulatorUrl: sim.url,
     subscriptionId: 0,
     appleSecret: APPLE_SECRET,
+    polarSecret: POLAR_SECRET,
     idBase: idBaseFor(Date.now()),
     count: 1_000,
     startMs: Date.now(),
@@ -100,18 +138,28 @@ it('applies 1,000 mixed deliveries exactly once: total, rollup and heatmap agree
   expect(byProvider('strava')).toBeGreaterThan(100);
   expect(byProvider('garmin')).toBeGreaterThan(100);
   expect(byProvider('apple_health')).toBeGreaterThan(100);
+  expect(byProvider('polar')).toBeGreaterThan(100);
   const actions = new Set(deliveries.map((d) => `${d.provider}:${d.action}`));
   expect(actions).toEqual(expect.objectContaining({}));
   expect([...actions]).toEqual(expect.arrayContaining(['strava:create', 'strava:update', 'strava:delete']));
 
-  // One update goes out before its create; then everything, then 20 % of it again.
+  const { rows: seeded } = await pool.query(
+    'SELECT total_meters::numeric AS m, activity_count::int AS n FROM global_stats',
+  );
+  // Polar's creation PING, unsigned (the key comes after it): 200, and nothing reaches the stream.
+  const ping = await post(exporterUrl, polarPing(Date.now()));
+  expect(ping).toMatchObject({ status: 200, body: { accepted: 0, duplicates: 0 } });
+
+  // One update goes out before its create; then everything, then 20 % of it again. The first pass goes one at a
+  // time: Garmin and Apple Health changes carry no provider time, so two changes of one activity in flight at
+  // once could land in either order, as they would from the real providers. Re-posts change nothing: in parallel.
   const { update, create } = updateAfterCreate(deliveries);
   const first = await post(exporterUrl, deliveries[update]!);
   expect(first.status).toBe(200);
   await waitFor(async () => (await pending()) === 0, 'update processed');
   const rest = deliveries.filter((_, i) => i !== update);
   const reposts = deliveries.filter((_, i) => i % 5 === 0 && i !== update && i !== create);
-  const answers = [...(await postAll(exporterUrl, rest)), ...(await postAll(exporterUrl, reposts))];
+  const answers = [...(await postAll(exporterUrl, rest, 1)), ...(await postAll(exporterUrl, reposts))];
   expect(answers.filter((a) => a.status !== 200)).toEqual([]);
   expect(answers.length).toBe(999 + reposts.length);
 
@@ -129,6 +177,32 @@ it('applies 1,000 mixed deliveries exactly once: total, rollup and heatmap agree
   expect(totals.stored).toBe(totals.live);
   expect(Math.abs(totals.miles - Number(totals.live) / 1609.344)).toBeLessThan(0.001);
   expect(totals.deleted).toBeGreaterThan(0);
+
+  // Exactly as the providers hold it: per provider, every activity the traffic touched is live in Postgres with
+  // the provider's distance if and only if the provider still has it, and the total grew by exactly their sum.
+  let trafficMeters = 0;
+  let trafficCount = 0;
+  for (const [provider, ids] of touchedIds(deliveries, sim.world)) {
+    const { rows: stored } = await pool.query<{ id: string; m: number; live: boolean }>(
+      `SELECT external_id AS id, distance_m::float AS m, deleted_at IS NULL AS live
+         FROM activities WHERE provider = $1 AND external_id = ANY($2::text[])`,
+      [provider, [...ids]],
+    );
+    const live = new Map(stored.filter((r) => r.live).map((r) => [r.id, r.m]));
+    const expected = new Map(
+      [...ids].flatMap((id) => {
+        const a = sim.world.activity(provider, id);
+        return a ? [[id, a.distanceM] as const] : [];
+      }),
+    );
+    expect([...live.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [id, m] of expected) expect(live.get(id)).toBeCloseTo(m, 6);
+    expect(expected.size).toBeGreaterThan(provider === 'polar' ? 80 : 50);
+    trafficMeters += [...expected.values()].reduce((a, b) => a + b, 0);
+    trafficCount += expected.size;
+  }
+  expect(Number(totals.stored)).toBeCloseTo(Number(seeded[0].m) + trafficMeters, 3);
+  expect(totals.n).toBe(seeded[0].n + trafficCount);
 
   // Every (local date, hour) of the rollup equals a direct aggregation of live activities.
   const mismatch = await pool.query(`
@@ -165,7 +239,7 @@ it('applies 1,000 mixed deliveries exactly once: total, rollup and heatmap agree
   expect(duplicates).toBeGreaterThanOrEqual(reposts.length);
 
   // The worker really went through the providers: Strava activities fetched (tokens refreshed), Garmin and
-  // Apple written, nothing retried forever.
+  // Apple written, Polar exercises fetched with the users' tokens, nothing retried forever.
   const workerMetrics = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
   const outcome = (provider: string, name: string) =>
     Number(
@@ -176,6 +250,8 @@ it('applies 1,000 mixed deliveries exactly once: total, rollup and heatmap agree
   expect(outcome('strava', 'created')).toBeGreaterThan(50);
   expect(outcome('garmin', 'created')).toBeGreaterThan(50);
   expect(outcome('apple_health', 'created')).toBeGreaterThan(50);
+  expect(outcome('polar', 'created')).toBeGreaterThan(80);
+  expect(outcome('polar', 'failed') + outcome('polar', 'skipped')).toBe(0);
   // Deletes either removed a stored activity or, arriving before their create was fetched, left a tombstone.
   expect(outcome('strava', 'deleted') + outcome('strava', 'missing')).toBeGreaterThan(0);
   expect(outcome('strava', 'failed')).toBe(0);

@@ -4,6 +4,7 @@ import {
   World,
   demoRoster,
   planHistory,
+  readPolarToken,
   seedDemo,
   stravaTokensFor,
 } from '../src/index.js';
@@ -47,7 +48,8 @@ describe('seedDemo', () => {
     expect(first).toMatchObject({
       anchor: NOW,
       usersCreated: 50,
-      accountsCreated: 150,
+      // Strava, Garmin and Apple Health for all 50, Polar for every fifth.
+      accountsCreated: 160,
       activitiesSkipped: 0,
     });
     expect(first.activitiesWritten).toBeGreaterThan(500);
@@ -129,6 +131,17 @@ describe('seedDemo', () => {
     expect(apple.rows[0].n).toBe(50);
   });
 
+  it('links every fifth user to Polar (user ids 70005, 70010, …) with a token the fake AccessLink honours', async () => {
+    const { rows } = await db.pool.query<{ user_id: string; external_user_id: string; access_token: string }>(
+      `SELECT user_id, external_user_id, access_token FROM provider_accounts WHERE provider = 'polar'
+        ORDER BY external_user_id::int`,
+    );
+    const linked = demoRoster().filter((u) => u.index % 5 === 0);
+    expect(rows.map((r) => r.external_user_id)).toEqual(linked.map((u) => String(70_000 + u.index)));
+    expect(rows.map((r) => r.user_id)).toEqual(linked.map((u) => u.id));
+    for (const row of rows) expect(readPolarToken(row.access_token)).toBe(Number(row.external_user_id));
+  });
+
   it('plans the same history for the same anchor, with activity types as the worker stores them', async () => {
     const opts = { anchorMs: NOW.getTime(), days: 30, seed: 1 };
     const a = planHistory(demoRoster(), opts);
@@ -145,6 +158,9 @@ describe('seedDemo', () => {
       'garmin:CYCLING',
       'garmin:RUNNING',
       'garmin:WALKING',
+      'polar:CYCLING',
+      'polar:RUNNING',
+      'polar:WALKING',
       'strava:Ride',
       'strava:Run',
       'strava:Walk',

@@ -187,6 +187,7 @@ describe('control endpoint', () => {
     expect(await json(await fetch(`${sim.url}/control`))).toEqual({
       strava: { latencyMs: 200, errorRate: 0, errorStatus: 503 },
       garmin: { latencyMs: 0, errorRate: 0, errorStatus: 503 },
+      polar: { latencyMs: 0, errorRate: 0, errorStatus: 503 },
     });
   });
 

@@ -46,13 +46,13 @@ export function providerChaosGate(
  * with an injected 503/429 (a ProviderError, as a real one would be) instead of making it.
  */
 export function withProviderChaos(gate: ProviderChaosGate, call: ProviderCall): ProviderCall {
-  return async (provider, url, init) => {
+  return async (provider, url, init, onHeaders) => {
     const injected = await gate(provider);
     if (injected) {
       const message = `${init?.method ?? 'GET'} ${url}: HTTP ${injected.status} (injected by Spike Lab)`;
       throw new ProviderError(failureOfStatus(injected.status)!, message, injected.retryAfterSeconds);
     }
-    return call(provider, url, init);
+    return call(provider, url, init, onHeaders);
   };
 }
 

@@ -25,7 +25,12 @@ describe('the worker registries', () => {
       STRAVA_API_URL: 'http://127.0.0.1:1',
       GARMIN_PROBE_URL: 'http://127.0.0.1:2/wellness',
       APPLE_HEALTH_PROBE_URL: 'http://127.0.0.1:3/health',
+      POLAR_PROBE_URL: 'http://127.0.0.1:4/polar',
     });
     expect(all.map((t) => t.provider)).toEqual([...PROVIDERS]);
+    expect(all.find((t) => t.provider === 'polar')).toMatchObject({
+      url: new URL('http://127.0.0.1:4/polar'),
+    });
+    expect(all.find((t) => t.provider === 'polar')?.bearer).toBeUndefined();
   });
 });

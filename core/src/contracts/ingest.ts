@@ -2,6 +2,7 @@ import type { Provider } from './providers.js';
 import type { StravaEvent } from '../providers/strava.js';
 import type { GarminActivity, GarminPing } from '../providers/garmin.js';
 import type { AppleWorkout } from '../providers/apple-health.js';
+import type { PolarExerciseNotice } from '../providers/polar.js';
 
 /** Consumer group of the `ingest` stream; every worker replica joins it. */
 export const INGEST_GROUP = 'ingest-workers';
@@ -22,6 +23,8 @@ export interface IngestBodies {
   /** `garmin_activity` carries a summary inline; `garmin_ping` a callback URL the worker fetches. */
   garmin: { garmin_activity: GarminActivity; garmin_ping: GarminPing };
   apple_health: { apple_workout: AppleWorkout };
+  /** An EXERCISE notice without its `url`: the worker fetches the exercise from POLAR_API_URL only. */
+  polar: { polar_exercise: PolarExerciseNotice };
 }
 
 interface EnvelopeBase<P extends Provider> {

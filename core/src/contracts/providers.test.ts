@@ -14,10 +14,22 @@ const complete: Registry = {
   strava: { provider: 'strava' },
   garmin: { provider: 'garmin' },
   apple_health: { provider: 'apple_health' },
+  polar: { provider: 'polar' },
 };
 
 // @ts-expect-error a registry missing a provider (apple_health) does not compile
-const missing: Registry = { strava: { provider: 'strava' }, garmin: { provider: 'garmin' } };
+const missing: Registry = {
+  strava: { provider: 'strava' },
+  garmin: { provider: 'garmin' },
+  polar: { provider: 'polar' },
+};
+
+// @ts-expect-error the registries as they were before Polar (three providers) no longer compile
+const beforePolar: Registry = {
+  strava: { provider: 'strava' },
+  garmin: { provider: 'garmin' },
+  apple_health: { provider: 'apple_health' },
+};
 
 const extra: Registry = {
   ...complete,
@@ -51,6 +63,6 @@ describe('providers', () => {
     expect(Object.keys(complete).sort()).toEqual([...PROVIDERS].sort());
     for (const p of PROVIDERS) expect(complete[p].provider).toBe(p);
     // The refused values exist only to be refused by the compiler.
-    expect([missing, extra, crossed, envelope]).toHaveLength(4);
+    expect([missing, beforePolar, extra, crossed, envelope]).toHaveLength(5);
   });
 });

@@ -1,5 +1,5 @@
 /** The providers the challenge ingests from: the only values a `provider` label or column may take. */
-export const PROVIDERS = ['strava', 'garmin', 'apple_health'] as const;
+export const PROVIDERS = ['strava', 'garmin', 'apple_health', 'polar'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 export function isProvider(value: unknown): value is Provider {

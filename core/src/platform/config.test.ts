@@ -8,6 +8,7 @@ import {
   loadEnv,
   workerEnvSchema,
 } from './config.js';
+import { POLAR_API_DEFAULT_URL } from '../providers/polar.js';
 
 function problemsOf(
   env: Record<string, string>,
@@ -138,6 +139,28 @@ describe('security settings', () => {
     ]);
     expect(problemsOf({ NUDGE_RATE_LIMIT: '0' })).toEqual([
       'NUDGE_RATE_LIMIT: expected an integer 1-1000000, got "0"',
+    ]);
+  });
+});
+
+describe('Polar settings', () => {
+  it('default to the public Polar API, no secret and no probe', () => {
+    expect(loadEnv(exporterEnvSchema, {}).POLAR_WEBHOOK_SECRET).toBeUndefined();
+    const worker = loadEnv(workerEnvSchema, {});
+    expect(worker.POLAR_API_URL).toBe('https://www.polaraccesslink.com');
+    expect(worker.POLAR_API_URL).toBe(POLAR_API_DEFAULT_URL);
+    expect(worker.POLAR_PROBE_URL).toBeUndefined();
+  });
+
+  it('name a bad value without echoing a secret', () => {
+    expect(problemsOf({ POLAR_WEBHOOK_SECRET: 'short-key' })).toEqual([
+      'POLAR_WEBHOOK_SECRET: expected at least 16 characters, got 9',
+    ]);
+    expect(problemsOf({ POLAR_API_URL: 'ftp://polar.example' }, workerEnvSchema)).toEqual([
+      'POLAR_API_URL: expected a http:// or https:// URL, got "ftp://polar.example"',
+    ]);
+    expect(problemsOf({ POLAR_PROBE_URL: 'not a url' }, workerEnvSchema)).toEqual([
+      'POLAR_PROBE_URL: expected a http:// or https:// URL, got "not a url"',
     ]);
   });
 });

@@ -52,6 +52,11 @@ export const exporterEnvSchema = baseEnvSchema
     STRAVA_SUBSCRIPTION_ID: intVar(0, 0, Number.MAX_SAFE_INTEGER),
     /** Standard Webhooks secret (`whsec_<base64>` or raw) for Apple Health deliveries; unset refuses them. */
     APPLE_HEALTH_WEBHOOK_SECRET: stringVar({ minLength: 16 }),
+    /**
+     * Polar AccessLink's `signature_secret_key` (returned once, when the webhook is created); unset refuses
+     * EXERCISE deliveries (403) but still answers the creation PING 200.
+     */
+    POLAR_WEBHOOK_SECRET: stringVar({ minLength: 16 }),
     /** Entries kept in the ingest stream (approximate trim); acknowledged ones beyond it are dropped first. */
     INGEST_STREAM_MAXLEN: intVar(1_000_000, 1_000, 100_000_000),
     CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
@@ -99,6 +104,8 @@ export const workerEnvSchema = baseEnvSchema.extend({
   STRAVA_API_URL: urlVar('https://www.strava.com', ['http:', 'https:']),
   STRAVA_CLIENT_ID: stringVar(),
   STRAVA_CLIENT_SECRET: stringVar(),
+  /** Base URL of Polar AccessLink (the simulator's in demo mode); exercises are fetched only under it. */
+  POLAR_API_URL: urlVar('https://www.polaraccesslink.com', ['http:', 'https:']),
   /** Timeout of one outgoing provider request. */
   PROVIDER_TIMEOUT_MS: intVar(10_000, 100, 120_000),
   /**
@@ -126,6 +133,8 @@ export const workerEnvSchema = baseEnvSchema.extend({
   /** Probe targets of Garmin and Apple Health; each provider is not probed while its URL is unset. */
   GARMIN_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
   APPLE_HEALTH_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
+  /** Probe target of Polar; not probed while unset. */
+  POLAR_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
   /** HTTP statuses a probe counts as success: codes and ranges, comma-separated. */
   PROBE_EXPECTED_STATUSES: patternVar(
     '200-299',

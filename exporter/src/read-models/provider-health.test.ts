@@ -29,10 +29,13 @@ it('computes success rate, latency and up from the logged rows, per provider, wi
   await probe('garmin', 'error', null, 30);
   await probe('garmin', 'error', null, 20);
   await probe('garmin', 'error', null, 10);
+  // polar: both probes succeeded.
+  await probe('polar', 'success', 120, 90);
+  await probe('polar', 'success', 180, 30);
 
   const health = await providerHealth(db.pool, 3_600);
-  expect(health.map((h) => h.provider)).toEqual(['strava', 'garmin', 'apple_health']);
-  const [strava, garmin, apple] = health;
+  expect(health.map((h) => h.provider)).toEqual(['strava', 'garmin', 'apple_health', 'polar']);
+  const [strava, garmin, apple, polar] = health;
   expect(strava).toMatchObject({
     successRate: 75,
     avgLatencyMs: 200,
@@ -47,6 +50,13 @@ it('computes success rate, latency and up from the logged rows, per provider, wi
     samples: 4,
     lastStatus: 'error',
     up: false,
+  });
+  expect(polar).toMatchObject({
+    provider: 'polar',
+    successRate: 100,
+    avgLatencyMs: 150,
+    samples: 2,
+    up: true,
   });
   expect(apple).toEqual({
     provider: 'apple_health',

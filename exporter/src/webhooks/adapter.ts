@@ -12,6 +12,8 @@ export interface WebhookSettings {
   stravaSubscriptionId: number;
   /** APPLE_HEALTH_WEBHOOK_SECRET; unset refuses Apple Health deliveries (403). */
   appleHealthSecret: Secret | undefined;
+  /** POLAR_WEBHOOK_SECRET, Polar's `signature_secret_key`; unset refuses exercises (403), not the creation PING. */
+  polarSecret: Secret | undefined;
   /** INGEST_STREAM_MAXLEN, the approximate trim of the ingest stream. */
   ingestStreamMaxlen: number;
 }

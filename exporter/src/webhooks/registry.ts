@@ -3,12 +3,14 @@ import type { WebhookAdapter } from './adapter.js';
 import { stravaWebhook } from './strava.js';
 import { garminWebhook } from './garmin.js';
 import { appleHealthWebhook } from './apple-health.js';
+import { polarWebhook } from './polar.js';
 
 /** Every provider's webhook adapter: the only place the exporter chooses code by provider. */
 export const WEBHOOK_ADAPTERS: ProviderRegistry<{ [P in Provider]: WebhookAdapter<P> }> = {
   strava: stravaWebhook,
   garmin: garminWebhook,
   apple_health: appleHealthWebhook,
+  polar: polarWebhook,
 };
 
 export const WEBHOOK_PREFIX = '/api/webhooks/';

@@ -8,7 +8,7 @@ export const CHAOS_MODES = ['outage', 'rate_limit', 'latency', 'duplicates'] as 
 export type ChaosMode = (typeof CHAOS_MODES)[number];
 export const CHAOS_TARGETS = ['ingest', 'provider'] as const;
 export type ChaosTarget = (typeof CHAOS_TARGETS)[number];
-export const PROVIDERS = ['strava', 'garmin', 'apple_health'] as const;
+export const PROVIDERS = ['strava', 'garmin', 'apple_health', 'polar'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 export interface ChaosFault {

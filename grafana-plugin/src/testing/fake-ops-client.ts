@@ -59,7 +59,7 @@ export class FakeOpsClient implements OpsClient {
     const fault: ChaosFault = {
       mode,
       target: input.target,
-      providers: input.providers ?? ['strava', 'garmin', 'apple_health'],
+      providers: input.providers ?? ['strava', 'garmin', 'apple_health', 'polar'],
       probability: input.probability ?? 100,
       delayMs: input.delayMs ?? 0,
       jitterMs: input.jitterMs ?? 0,

@@ -32,6 +32,8 @@ export interface TrafficSettings {
   subscriptionId: number;
   /** Standard Webhooks secret for Apple Health; without it no Apple deliveries are made (they would be refused). */
   appleSecret?: string;
+  /** Polar's `signature_secret_key`; without it no Polar exercises are sent (they would be refused). */
+  polarSecret?: string;
 }
 
 /** What the generator lends a provider's traffic: the world, the random source and the shared steps. */
@@ -97,6 +99,6 @@ export interface SimProvider<P extends Provider = Provider> {
   reportedMovingTimeS(a: SimActivity): number;
   /** The provider id of a seeded history activity (user's n-th). */
   seedExternalId(user: DemoUser, n: number): string;
-  /** The linked account of a demo user. */
-  seedAccount(user: DemoUser): SeedAccount;
+  /** The linked account of a demo user; undefined when the user has none with this provider. */
+  seedAccount(user: DemoUser): SeedAccount | undefined;
 }

@@ -55,4 +55,6 @@ export interface IngestSettings {
   STRAVA_API_URL?: string;
   STRAVA_CLIENT_ID?: string;
   STRAVA_CLIENT_SECRET?: string;
+  /** Polar AccessLink base (default Polar's public API); exercises are fetched under it only. */
+  POLAR_API_URL?: string;
 }

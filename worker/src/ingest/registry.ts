@@ -3,6 +3,7 @@ import type { IngestAdapter, IngestAdapterDeps } from './adapter.js';
 import { createStravaIngest } from './strava.js';
 import { createGarminIngest } from './garmin.js';
 import { createAppleHealthIngest } from './apple-health.js';
+import { createPolarIngest } from './polar.js';
 
 type IngestAdapterFactories = { [P in Provider]: (deps: IngestAdapterDeps) => IngestAdapter<P> };
 
@@ -11,6 +12,7 @@ export const INGEST_ADAPTERS: ProviderRegistry<IngestAdapterFactories> = {
   strava: createStravaIngest,
   garmin: createGarminIngest,
   apple_health: createAppleHealthIngest,
+  polar: createPolarIngest,
 };
 
 export type IngestAdapters = ProviderRegistry<{ [P in Provider]: IngestAdapter<P> }>;

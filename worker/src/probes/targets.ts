@@ -13,6 +13,7 @@ export interface ProbeTargetSettings {
   STRAVA_PROBE_TOKEN?: string;
   GARMIN_PROBE_URL?: string;
   APPLE_HEALTH_PROBE_URL?: string;
+  POLAR_PROBE_URL?: string;
 }
 
 /** A provider's probe target from the settings, or undefined when it is not to be probed. */
@@ -28,8 +29,8 @@ const probeAt = <P extends Provider>(
 
 /**
  * What each provider is probed at. Strava is always probed (its API URL has a default): GET /api/v3/athlete with
- * the app's token, the cheapest authenticated call. Garmin and Apple Health have no such public endpoint, so
- * each is probed only at a URL the operator sets.
+ * the app's token, the cheapest authenticated call. Garmin, Apple Health and Polar have no such public endpoint
+ * (AccessLink needs a user's token), so each is probed only at a URL the operator sets.
  */
 export const PROBE_TARGETS: ProviderRegistry<{ [P in Provider]: TargetOf<P> }> = {
   strava: (s) =>
@@ -42,6 +43,7 @@ export const PROBE_TARGETS: ProviderRegistry<{ [P in Provider]: TargetOf<P> }> =
       : undefined,
   garmin: (s) => probeAt('garmin', s.GARMIN_PROBE_URL),
   apple_health: (s) => probeAt('apple_health', s.APPLE_HEALTH_PROBE_URL),
+  polar: (s) => probeAt('polar', s.POLAR_PROBE_URL),
 };
 
 export function probeTargetsFrom(settings: ProbeTargetSettings): ProbeTarget[] {

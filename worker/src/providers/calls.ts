@@ -7,9 +7,15 @@ import { fetchJson } from './errors.js';
  * Lab's target `provider` through chaos.ts's withProviderChaos) is applied in one place. Resolves to the parsed
  * body; throws ProviderError.
  */
-export type ProviderCall = (provider: Provider, url: string, init?: RequestInit) => Promise<unknown>;
+export type ProviderCall = (
+  provider: Provider,
+  url: string,
+  init?: RequestInit,
+  /** Sees the headers of the provider's answer, errors included (rate limits); not called without an answer. */
+  onHeaders?: (headers: Headers) => void,
+) => Promise<unknown>;
 
 /** fetch with `timeoutMs`; main wraps it with Spike Lab's gate. */
 export function providerCalls(opts: { timeoutMs: number }): ProviderCall {
-  return (_provider, url, init = {}) => fetchJson(url, init, opts.timeoutMs);
+  return (_provider, url, init = {}, onHeaders) => fetchJson(url, init, opts.timeoutMs, onHeaders);
 }

@@ -38,8 +38,16 @@ function retryAfter(res: Response): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
 }
 
-/** fetch with a timeout, turning every failure into a ProviderError; returns the parsed JSON body. */
-export async function fetchJson(url: string, init: RequestInit, timeoutMs: number): Promise<unknown> {
+/**
+ * fetch with a timeout, turning every failure into a ProviderError; returns the parsed JSON body. `onHeaders` sees
+ * the headers of any answer, errors included (a provider's rate-limit headers).
+ */
+export async function fetchJson(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  onHeaders?: (headers: Headers) => void,
+): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -50,6 +58,7 @@ export async function fetchJson(url: string, init: RequestInit, timeoutMs: numbe
     }
     throw new ProviderError('network', `${init.method ?? 'GET'} ${url}: ${(err as Error).message}`);
   }
+  onHeaders?.(res.headers);
   const failure = failureOfStatus(res.status);
   if (failure) {
     await res.body?.cancel();

@@ -44,12 +44,12 @@ describe('Spike Lab', () => {
     });
     expect(client.calls.find((c) => c.method === 'setFault')?.args).toEqual([
       'outage',
-      { target: 'ingest', providers: ['strava', 'apple_health'], probability: 100, ttlSeconds: 90 },
+      { target: 'ingest', providers: ['strava', 'apple_health', 'polar'], probability: 100, ttlSeconds: 90 },
     ]);
     expect(await screen.findByText('1 fault active')).toBeInTheDocument();
     expect(page()).toHaveAttribute('data-active-faults', '1');
     expect(screen.getByTestId('countdown-outage')).toHaveTextContent(
-      '1:30 left · Incoming webhooks · Strava, Apple Health · 100% · set by grace',
+      '1:30 left · Incoming webhooks · Strava, Apple Health, Polar · 100% · set by grace',
     );
     expect(modeSwitch('outage')).toBeChecked();
 

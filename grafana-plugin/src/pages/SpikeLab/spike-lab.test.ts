@@ -15,7 +15,7 @@ function fault(extra: Partial<ChaosFault> = {}): ChaosFault {
   return {
     mode: 'outage',
     target: 'ingest',
-    providers: ['strava', 'garmin', 'apple_health'],
+    providers: ['strava', 'garmin', 'apple_health', 'polar'],
     probability: 100,
     delayMs: 0,
     jitterMs: 0,
@@ -29,7 +29,7 @@ describe('spike lab logic', () => {
   it('builds the PUT body: numbers as numbers, delay and jitter only for latency', () => {
     expect(faultInput('outage', defaultForm('outage'))).toEqual({
       target: 'ingest',
-      providers: ['strava', 'garmin', 'apple_health'],
+      providers: ['strava', 'garmin', 'apple_health', 'polar'],
       probability: 100,
       ttlSeconds: 300,
     });

@@ -39,6 +39,7 @@ export const PROVIDER_LABELS: Record<Provider, string> = {
   strava: 'Strava',
   garmin: 'Garmin',
   apple_health: 'Apple Health',
+  polar: 'Polar',
 };
 
 /** The editable settings of one mode's toggle; numbers stay text while typed. */
