@@ -155,7 +155,7 @@ describe('GET /api/ops/throughput', () => {
     const { status, body } = await get('/api/ops/throughput?minutes=3');
     expect(status).toBe(200);
     expect(body.buckets.map((b: Json) => b.count)).toEqual([4, 0, 5]);
-    expect(body.buckets[2].byProvider).toEqual({ strava: 3, garmin: 2, apple_health: 0 });
+    expect(body.buckets[2].byProvider).toEqual({ strava: 3, garmin: 2, apple_health: 0, polar: 0 });
     expect(body.buckets[2].minute).toBe(new Date(minute * 60_000).toISOString());
     expect((await get('/api/ops/throughput')).body.buckets).toHaveLength(60);
   });
@@ -197,6 +197,6 @@ describe('GET /api/ops/throughput/stream', () => {
       expect(Object.keys(e).sort()).toEqual(['at', 'byProvider', 'eventsPerSecond']);
     }
     expect(events[0].eventsPerSecond).toBe(3);
-    expect(events[0].byProvider).toEqual({ strava: 2, garmin: 1, apple_health: 0 });
+    expect(events[0].byProvider).toEqual({ strava: 2, garmin: 1, apple_health: 0, polar: 0 });
   });
 });
