@@ -26,7 +26,7 @@ function fault(overrides: Partial<ChaosFault>): ChaosFault {
   return {
     mode: 'outage',
     target: 'ingest',
-    providers: ['strava', 'garmin', 'apple_health'],
+    providers: ['strava', 'garmin', 'apple_health', 'polar'],
     probability: 100,
     delayMs: 0,
     jitterMs: 0,
