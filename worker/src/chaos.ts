@@ -11,6 +11,7 @@ import {
   type RedisKeys,
   type Secret,
 } from '@ops-cockpit/core';
+import type { ProbeCall } from './probes/http-probe.js';
 import type { ProviderCall } from './providers/calls.js';
 import { ProviderError, failureOfStatus } from './providers/errors.js';
 
@@ -53,6 +54,23 @@ export function withProviderChaos(gate: ProviderChaosGate, call: ProviderCall): 
       throw new ProviderError(failureOfStatus(injected.status)!, message, injected.retryAfterSeconds);
     }
     return call(provider, url, init, onHeaders);
+  };
+}
+
+/**
+ * The same seam for health probes: target `provider` may delay a probe or answer it with an injected 503/429,
+ * which the runner then logs and reacts to exactly as if the provider had sent it.
+ */
+export function withProbeChaos(gate: ProviderChaosGate, call: ProbeCall): ProbeCall {
+  return async (provider, req) => {
+    const injected = await gate(provider);
+    if (!injected) return call(provider, req);
+    return {
+      kind: 'answered',
+      status: injected.status,
+      retryAfter: String(injected.retryAfterSeconds),
+      marks: { firstByte: 0, end: 0 },
+    };
   };
 }
 

@@ -33,12 +33,13 @@ import { createWorkerMetrics } from './metrics.js';
 import { startQueueWorkers } from './queue-workers.js';
 import { ensureHousekeepingSchedules, ensureProbeSchedules } from './schedules.js';
 import { parseExpectedStatuses } from './probes/expected-statuses.js';
+import { plainProbeCall } from './probes/http-probe.js';
 import { probeJobHandler } from './probes/job.js';
 import { probeKeys } from './probes/keys.js';
 import { createProbeRunner } from './probes/runner.js';
 import { probeTargetsFrom } from './probes/targets.js';
 import type { QueueHandlers } from './handlers.js';
-import { createWorkerChaos, withProviderChaos } from './chaos.js';
+import { createWorkerChaos, withProbeChaos, withProviderChaos } from './chaos.js';
 import { nudgeJobHandler } from './nudges/job.js';
 import { notifiersFrom } from './nudges/notifiers.js';
 
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     intervalMs: env.PROBE_INTERVAL_SECONDS * 1000,
     metrics,
     logger,
-    chaos: chaos.gate,
+    call: withProbeChaos(chaos.gate, plainProbeCall),
   });
 
   const notifiers = notifiersFrom(env);

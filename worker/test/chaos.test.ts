@@ -9,7 +9,8 @@ import {
   type TestDatabase,
   type TestRedis,
 } from '@ops-cockpit/core/testing';
-import { createWorkerChaos, withProviderChaos, type WorkerChaos } from '../src/chaos.js';
+import { createWorkerChaos, withProbeChaos, withProviderChaos, type WorkerChaos } from '../src/chaos.js';
+import { plainProbeCall } from '../src/probes/http-probe.js';
 import { providerCalls } from '../src/providers/calls.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { StravaClient } from '../src/providers/strava-client.js';
@@ -161,7 +162,7 @@ describe('target provider on health probes', () => {
       intervalMs: 60_000,
       metrics,
       logger: silentLogger,
-      chaos: chaos.gate,
+      call: withProbeChaos(chaos.gate, plainProbeCall),
     });
   }
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { Provider } from '@ops-cockpit/core';
 import type { ProbeErrorReason } from './provider-health-logs.js';
 import { reasonOfError, type ProbeMarks } from './outcome.js';
 
@@ -14,6 +15,12 @@ export interface HttpProbeRequest {
 export type HttpProbeResult =
   | { kind: 'answered'; status: number; retryAfter: string | undefined; marks: ProbeMarks }
   | { kind: 'failed'; reason: ProbeErrorReason; message: string; status?: number; marks: ProbeMarks };
+
+/** How the runner makes a probe: httpProbe, or httpProbe behind a seam such as Spike Lab's (worker/src/chaos.ts). */
+export type ProbeCall = (provider: Provider, req: HttpProbeRequest) => Promise<HttpProbeResult>;
+
+/** The plain probe call: the provider only names the target. */
+export const plainProbeCall: ProbeCall = (_provider, req) => httpProbe(req);
 
 /**
  * One GET on a fresh connection (no agent, so every probe pays and measures DNS, TCP and TLS), timed from the

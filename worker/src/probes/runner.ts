@@ -8,9 +8,8 @@ import {
 } from '@ops-cockpit/core';
 import type { WorkerMetrics } from '../metrics.js';
 import { insertProbeLog, type ProbeErrorReason, type ProbeLog } from './provider-health-logs.js';
-import type { ProviderChaosGate } from '../chaos.js';
 import type { StatusSet } from './expected-statuses.js';
-import { httpProbe, type HttpProbeResult } from './http-probe.js';
+import { plainProbeCall, type ProbeCall } from './http-probe.js';
 import type { ProbeKeys } from './keys.js';
 import { withLock } from './lock.js';
 import { PROBE_PHASES, parseRetryAfter, phasesOf, reasonOfStatus, type ProbePhase } from './outcome.js';
@@ -37,8 +36,8 @@ export interface ProbeRunnerDeps {
   >;
   logger: Logger;
   now?: () => number;
-  /** Spike Lab target `provider`: a delay before the probe, or an injected answer in place of it. */
-  chaos?: ProviderChaosGate;
+  /** How a probe is made (default plainProbeCall); main wraps it in Spike Lab's seam, withProbeChaos. */
+  call?: ProbeCall;
 }
 
 export interface ProbeRunner {
@@ -54,6 +53,7 @@ export const rateLimitIncidentKey = (provider: Provider) => `rate_limited:${prov
 
 export function createProbeRunner(deps: ProbeRunnerDeps): ProbeRunner {
   const now = deps.now ?? Date.now;
+  const call = deps.call ?? plainProbeCall;
   const { metrics, logger } = deps;
 
   function skip(provider: Provider, cause: ProbeSkipCause): ProbeOutcome {
@@ -99,15 +99,11 @@ export function createProbeRunner(deps: ProbeRunnerDeps): ProbeRunner {
   async function run(target: ProbeTarget): Promise<ProbeOutcome> {
     const { provider } = target;
     const at = new Date(now());
-    const injected = await deps.chaos?.(provider);
-    const result: HttpProbeResult = injected
-      ? {
-          kind: 'answered',
-          status: injected.status,
-          retryAfter: String(injected.retryAfterSeconds),
-          marks: { firstByte: 0, end: 0 },
-        }
-      : await httpProbe({ url: target.url, headers: probeHeaders(target), timeoutMs: deps.timeoutMs });
+    const result = await call(provider, {
+      url: target.url,
+      headers: probeHeaders(target),
+      timeoutMs: deps.timeoutMs,
+    });
     const status = result.status;
     const reason = result.kind === 'answered' ? reasonOfStatus(result.status, deps.expected) : result.reason;
     const phasesMs = phasesOf(result.marks);
