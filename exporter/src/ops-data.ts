@@ -2,8 +2,9 @@ import { PROVIDERS, type Pool, type Redis, type RedisKeys } from '@ops-cockpit/c
 import {
   BUCKET_SECONDS,
   bucketsFromHashes,
+  completeBucket,
   countsFromHash,
-  epochBucket,
+  FLUSH_WATERMARK_STALE_MS,
   minuteRange,
   type ProviderCounts,
   type ThroughputBucket,
@@ -21,7 +22,10 @@ export interface OpsData {
   challenge(): Promise<{ totalMiles: number; goalMiles: number; percent: number }>;
   heatmap(): Promise<HeatmapMatrix>;
   throughput(minutes: number, nowMs?: number): Promise<ThroughputBucket[]>;
-  /** Events per second over the last complete 5-second bucket, in total and per provider. */
+  /**
+   * Events per second over the newest complete 5-second bucket (ended, and flushed by every live exporter
+   * process), in total and per provider; `at` is the bucket's end.
+   */
   eventsPerSecond(
     nowMs?: number,
   ): Promise<{ at: string; eventsPerSecond: number; byProvider: ProviderCounts }>;
@@ -107,8 +111,18 @@ export function createOpsData(deps: {
       return bucketsFromHashes(range, hashes);
     },
 
-    async eventsPerSecond(nowMs = Date.now()) {
-      const bucket = epochBucket(nowMs) - 1;
+    async eventsPerSecond(nowMs = now()) {
+      // The lowest watermark among processes still flushing: every count of an event before it is written.
+      const [, lowest] = await redis.zrangebyscore(
+        keys.webhookFlushed,
+        nowMs - FLUSH_WATERMARK_STALE_MS,
+        '+inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        1,
+      );
+      const bucket = completeBucket(nowMs, lowest === undefined ? undefined : Number(lowest));
       const counts = countsFromHash(await redis.hgetall(keys.webhookBucket(bucket)));
       const total = PROVIDERS.reduce((sum, p) => sum + counts[p], 0);
       const byProvider = Object.fromEntries(

@@ -169,9 +169,11 @@ describe('GET /api/ops/throughput', () => {
 
 describe('GET /api/ops/throughput/stream', () => {
   it('pushes events per second read from Redis as SSE', async () => {
-    const bucket = epochBucket(Date.now()) - 1;
-    await t.redis.hset(keys.webhookBucket(bucket), { strava: '10', garmin: '5' });
-    await t.redis.hset(keys.webhookBucket(bucket + 1), { strava: '10', garmin: '5' });
+    // The pushed bucket is the newest one every exporter flushed past: one of the last few.
+    const bucket = epochBucket(Date.now());
+    for (let b = bucket - 3; b <= bucket + 1; b += 1) {
+      await t.redis.hset(keys.webhookBucket(b), { strava: '10', garmin: '5' });
+    }
     const events = await new Promise<Json[]>((resolve, reject) => {
       const got: Json[] = [];
       const req = http.get(`${app.url}/api/ops/throughput/stream`, (res) => {

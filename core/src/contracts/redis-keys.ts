@@ -14,6 +14,11 @@ export interface RedisKeys {
   webhookMinute(minute: number): string;
   /** Hash provider → accepted webhook events in one 5-second bucket (epoch seconds / 5). Expires. */
   webhookBucket(bucket: number): string;
+  /**
+   * Sorted set exporter process → epoch ms before which all its live-signal counts are written (its flush
+   * watermark); the stream reads a 5-second bucket only once every live process's watermark has passed its end.
+   */
+  readonly webhookFlushed: string;
   /** Stream of ingest entries that failed permanently after their retries. */
   readonly ingestDeadLetter: string;
   /** Hash entry id → retry state of ingest entries waiting for their next attempt. */
@@ -43,6 +48,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     bullPrefix: key('bull'),
     webhookMinute: (minute) => key('webhooks', 'm', String(minute)),
     webhookBucket: (bucket) => key('webhooks', 's5', String(bucket)),
+    webhookFlushed: key('webhooks', 'flushed'),
     ingestDeadLetter: key('ingest', 'dead'),
     ingestRetry: key('ingest', 'retry'),
     seenEvent: (provider, eventId) => key('seen', provider, eventId),

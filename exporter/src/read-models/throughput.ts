@@ -34,6 +34,22 @@ export function epochBucket(ms: number): number {
   return Math.floor(ms / 1000 / BUCKET_SECONDS);
 }
 
+/**
+ * A process whose flush watermark is older than this is taken for gone (crashed, or cut off from Redis): the
+ * stream stops waiting for it. Ten flush intervals at the default 1 s.
+ */
+export const FLUSH_WATERMARK_STALE_MS = 10_000;
+
+/**
+ * The newest 5-second bucket that is complete at `nowMs`: it has ended, and every live exporter process has
+ * flushed what it counted in it (`horizonMs`, the lowest live watermark: counts of events before it are written).
+ * With no live process counting, every ended bucket is complete.
+ */
+export function completeBucket(nowMs: number, horizonMs: number | undefined): number {
+  const ended = epochBucket(nowMs) - 1;
+  return horizonMs === undefined ? ended : Math.min(ended, epochBucket(horizonMs) - 1);
+}
+
 /** The `minutes` epoch minutes ending with the one containing `nowMs`, oldest first. */
 export function minuteRange(nowMs: number, minutes: number): number[] {
   const last = epochMinute(nowMs);

@@ -70,6 +70,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     keys: deps.keys,
     logger,
     flushMs: deps.counterFlushMs ?? 1_000,
+    now,
   });
   for (const adapter of WEBHOOK_ROUTES.values()) {
     const { provider } = adapter;

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger, Provider, Redis, RedisKeys } from '@ops-cockpit/core';
+import { BUCKET_SECONDS, FLUSH_WATERMARK_STALE_MS } from '../read-models/throughput.js';
 
 /** The per-minute hashes feed /api/ops/throughput (2 h of history); the 5-second ones the SSE stream. */
 export const MINUTE_TTL_SECONDS = 2 * 60 * 60;
 export const BUCKET_TTL_SECONDS = 10 * 60;
-const BUCKET_SECONDS = 5;
 
 /** Beyond this many unflushed hashes (Redis down for a long time), the oldest counts are dropped. */
 export const MAX_PENDING_BUCKETS = 1_000;
@@ -27,15 +29,23 @@ export interface LiveCounters {
 
 /**
  * The live-signal counters (`webhookMinute` and `webhookBucket` hashes, provider → count), batched in memory
- * and flushed every `flushMs`, so the webhook hot path never waits on them.
+ * and flushed every `flushMs`, so the webhook hot path never waits on them. Every flush, even an empty one, also
+ * moves this process's watermark in `webhookFlushed` in the same MULTI: the stream reads a bucket only once
+ * every process has passed its end, so a pushed figure is never one flush short.
  */
 export function createLiveCounters(opts: {
   redis: Redis;
   keys: RedisKeys;
   logger: Logger;
   flushMs: number;
+  /** The clock `add` is called with (epoch ms); the watermark must be on the same one. */
+  now?: () => number;
+  /** This process's member in the watermark set (default host:pid:random). */
+  processId?: string;
 }): LiveCounters {
   const { redis, keys, logger } = opts;
+  const now = opts.now ?? Date.now;
+  const processId = opts.processId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   // Insertion-ordered, so the first entries are the oldest buckets.
   let pending = new Map<string, Pending>();
   let inFlight: Promise<void> | undefined;
@@ -72,7 +82,8 @@ export function createLiveCounters(opts: {
   };
 
   const write = async () => {
-    if (pending.size === 0) return;
+    // `add` is synchronous with its clock read, so every event counted after this swap has atMs >= upTo.
+    const upTo = now();
     const batch = pending;
     pending = new Map();
     const multi = redis.multi();
@@ -80,6 +91,10 @@ export function createLiveCounters(opts: {
       for (const [provider, n] of bucket.counts) multi.hincrby(bucket.key, provider, n);
       multi.expire(bucket.key, bucket.ttl);
     }
+    multi.zadd(keys.webhookFlushed, upTo, processId);
+    // Processes gone without a goodbye (crash, kill -9) leave a watermark that stops moving: drop it.
+    multi.zremrangebyscore(keys.webhookFlushed, '-inf', upTo - FLUSH_WATERMARK_STALE_MS);
+    multi.expire(keys.webhookFlushed, BUCKET_TTL_SECONDS);
     try {
       const results = await multi.exec();
       const failed = results?.find(([err]) => err);
@@ -130,6 +145,8 @@ export function createLiveCounters(opts: {
         clearInterval(timer);
         await inFlight;
         await flush();
+        // Leaving: the stream must not wait for this process's next flush.
+        if (pending.size === 0) await redis.zrem(keys.webhookFlushed, processId).catch(() => undefined);
       })();
       return closed;
     },
