@@ -15,7 +15,7 @@ const shared = {
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
-    ...['core', 'exporter', 'worker', 'simulator', 'eslint-rules'].map((name) => ({
+    ...['core', 'exporter', 'worker', 'simulator', 'eslint-rules', 'scripts'].map((name) => ({
       ...shared,
       displayName: name,
       rootDir: `<rootDir>/${name}`,

@@ -6,8 +6,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { DEMO_ALERTMANAGER_TOKEN, DEMO_OPERATOR } from '../core/dist/platform/demo.js';
 import { serviceNodeArgs } from '../core/dist/platform/node-flags.js';
 import { mintAccessToken } from '../simulator/dist/tokens.js';
+import { tryThisCommands } from './demo-try-this.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // DEMO (default true) runs the simulator and points every provider at it; DEMO=false runs nothing fake.
@@ -28,24 +31,32 @@ const demoDefaults = {
   // Polar: the worker fetches exercises from the simulator's fake AccessLink; its traffic is signed with this.
   POLAR_API_URL: simulatorUrl,
   POLAR_WEBHOOK_SECRET: 'ops-cockpit-demo-polar-signature-key',
+  // Every operator action can be tried: public demo tokens (the exporter refuses them unless DEMO=true) and
+  // Spike Lab on; the exporter warns about both at start.
+  DEMO: 'true',
+  OPS_OPERATOR_TOKENS: `${DEMO_OPERATOR.name}:${DEMO_OPERATOR.token}`,
+  ALERTMANAGER_TOKEN: DEMO_ALERTMANAGER_TOKEN,
+  CHAOS_ENABLED: 'true',
 };
 const env = demo ? { ...demoDefaults, ...process.env } : process.env;
 const host = (h) => (!h || h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
 
-/** @type {{ name: string; script: string; url: string; probe: string; paths: string }[]} */
+/** @type {{ name: string; script: string; url: string; probe: string; port: [string, string | number]; paths: string }[]} */
 const services = [
   {
     name: 'exporter',
     script: 'exporter/dist/main.js',
     url: `http://${host(env.HOST)}:${env.PORT || 8080}`,
     probe: '/readyz',
-    paths: '/healthz /readyz /metrics /api/openapi.yaml',
+    port: ['PORT', env.PORT || 8080],
+    paths: '/healthz /readyz /metrics /api/openapi.yaml /api/ops/status /api/ops/challenge (docs/api.md)',
   },
   {
     name: 'worker',
     script: 'worker/dist/main.js',
     url: `http://${host(env.WORKER_METRICS_HOST)}:${env.WORKER_METRICS_PORT || 9465}`,
     probe: '/healthz',
+    port: ['WORKER_METRICS_PORT', env.WORKER_METRICS_PORT || 9465],
     paths: '/healthz /readyz /metrics',
   },
   {
@@ -53,9 +64,33 @@ const services = [
     script: 'simulator/dist/main.js',
     url: `http://${host(env.SIMULATOR_HOST)}:${env.SIMULATOR_PORT || 9400}`,
     probe: '/healthz',
-    paths: '/healthz',
+    port: ['SIMULATOR_PORT', env.SIMULATOR_PORT || 9400],
+    paths: '/healthz /control /control/outbox (docs/demo.md)',
   },
 ].filter((s) => existsSync(path.join(root, s.script)) && (demo || s.name !== 'simulator'));
+
+/** Resolves with an error message naming the setting to change when `port` is taken on `host`. */
+function portTaken(host, port, setting) {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', (/** @type {NodeJS.ErrnoException} */ err) =>
+      resolve(
+        err.code === 'EADDRINUSE'
+          ? `${host}:${port} is already in use: set ${setting} to a free port, e.g. ${setting}=${Number(port) + 1} npm start`
+          : undefined,
+      ),
+    );
+    probe.listen(Number(port), host, () => probe.close(() => resolve(undefined)));
+  });
+}
+
+const taken = (
+  await Promise.all(services.map((s) => portTaken(new URL(s.url).hostname, s.port[1], s.port[0])))
+).filter(Boolean);
+if (taken.length) {
+  process.stderr.write(`${taken.join('\n')}\n`);
+  process.exit(1);
+}
 
 const width = Math.max(...services.map((s) => s.name.length));
 let stopping = false;
@@ -126,7 +161,21 @@ async function announceWhenReady() {
     return;
   }
   const lines = services.map((s) => `  ${s.name.padEnd(width)}  ${s.url}   ${s.paths}`);
-  process.stdout.write(`\nOps Cockpit is running:\n${lines.join('\n')}\nCtrl-C stops everything.\n\n`);
+  process.stdout.write(`\nOps Cockpit is running:\n${lines.join('\n')}\n`);
+  if (demo) {
+    const commands = tryThisCommands({
+      exporter: services[0].url,
+      simulator: services.find((s) => s.name === 'simulator')?.url ?? simulatorUrl,
+      operatorToken: DEMO_OPERATOR.token,
+      alertmanagerToken: DEMO_ALERTMANAGER_TOKEN,
+      nowIso: new Date().toISOString(),
+    });
+    process.stdout.write(
+      `\nDemo mode: public demo tokens, Spike Lab enabled (never use DEMO=true for real traffic). Try this:\n` +
+        `${commands.map((c) => `  ${c}`).join('\n')}\nEnd of try-this.\n`,
+    );
+  }
+  process.stdout.write('Ctrl-C stops everything.\n\n');
 }
 
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {

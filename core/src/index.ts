@@ -16,6 +16,7 @@ export * from './platform/metrics-registry.js';
 export * from './platform/http-lifecycle.js';
 export * from './platform/dependency-errors.js';
 export * from './platform/node-flags.js';
+export * from './platform/demo.js';
 export * from './contracts/providers.js';
 export * from './contracts/queues.js';
 export * from './contracts/ingest.js';

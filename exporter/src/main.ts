@@ -117,6 +117,14 @@ async function main(): Promise<void> {
   if (incidents.alertmanagerToken === undefined) {
     logger.warn('ALERTMANAGER_TOKEN is not set: every Alertmanager notification is refused (401)');
   }
+  if (env.CHAOS_ENABLED) {
+    logger.warn(
+      'Spike Lab is enabled (CHAOS_ENABLED=true): any operator can inject outages, rate limits, latency and duplicates',
+    );
+  }
+  if (env.DEMO) {
+    logger.warn('DEMO=true: the public demo tokens are accepted; never run a real deployment in demo mode');
+  }
   if (env.OPS_READ_OPEN && !['127.0.0.1', '::1', 'localhost'].includes(env.HOST)) {
     logger.warn(
       { host: env.HOST },
@@ -181,7 +189,7 @@ async function main(): Promise<void> {
       keepAliveMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
   });
-  const address = await listen(server, env.HOST, env.PORT);
+  const address = await listen(server, env.HOST, env.PORT, 'PORT');
   shutdown.add('http', 'intake', () => closeServer(server, env.SHUTDOWN_TIMEOUT_SECONDS * 1000 - 500));
   // After the server: requests still in flight have counted their events by now.
   shutdown.add('webhook counters', 'intake', () => webhooks.close());

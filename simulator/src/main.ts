@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   let traffic: Traffic | undefined;
   shutdown.add('traffic', 'intake', () => traffic?.stop());
   const server = createSimulatorServer({ world, faults, logger });
-  const address = await listen(server, env.SIMULATOR_HOST, env.SIMULATOR_PORT);
+  const address = await listen(server, env.SIMULATOR_HOST, env.SIMULATOR_PORT, 'SIMULATOR_PORT');
   shutdown.add('http', 'intake', () => closeServer(server, 1_000));
   const url = urlOf(address);
   logger.info({ url }, 'simulator listening');

@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   shutdown.add('ingest-consumer', 'intake', () => consumer.close());
 
   const server = createMetricsServer({ registry, checkDependencies: check });
-  const address = await listen(server, env.WORKER_METRICS_HOST, env.WORKER_METRICS_PORT);
+  const address = await listen(server, env.WORKER_METRICS_HOST, env.WORKER_METRICS_PORT, 'WORKER_METRICS_PORT');
   shutdown.add('http', 'intake', () => closeServer(server, 1_000));
   logger.info({ url: urlOf(address), queues: QUEUES }, 'worker running');
 }

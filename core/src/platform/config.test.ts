@@ -9,6 +9,7 @@ import {
   workerEnvSchema,
 } from './config.js';
 import { POLAR_API_DEFAULT_URL } from '../providers/polar.js';
+import { DEMO_ALERTMANAGER_TOKEN, DEMO_OPERATOR } from './demo.js';
 
 function problemsOf(
   env: Record<string, string>,
@@ -140,6 +141,29 @@ describe('security settings', () => {
     expect(problemsOf({ NUDGE_RATE_LIMIT: '0' })).toEqual([
       'NUDGE_RATE_LIMIT: expected an integer 1-1000000, got "0"',
     ]);
+  });
+});
+
+describe('demo credentials', () => {
+  const demoEnv = {
+    OPS_OPERATOR_TOKENS: `ada:a-real-operator-secret,${DEMO_OPERATOR.name}:${DEMO_OPERATOR.token}`,
+    OPS_VIEWER_TOKENS: `someone:${DEMO_OPERATOR.token}`,
+    ALERTMANAGER_TOKEN: DEMO_ALERTMANAGER_TOKEN,
+  };
+
+  it('are refused unless DEMO=true, naming each variable that holds one, and DEMO defaults to false', () => {
+    const why = 'holds a public demo token, accepted only with DEMO=true: set a secret of your own';
+    expect(problemsOf(demoEnv)).toEqual([
+      `OPS_OPERATOR_TOKENS: ${why}`,
+      `OPS_VIEWER_TOKENS: ${why}`,
+      `ALERTMANAGER_TOKEN: ${why}`,
+    ]);
+    expect(problemsOf({ ...demoEnv, DEMO: 'false' })).toHaveLength(3);
+  });
+
+  it('are accepted with DEMO=true', () => {
+    const env = loadEnv(exporterEnvSchema, { ...demoEnv, DEMO: 'true' });
+    expect(env.ALERTMANAGER_TOKEN).toBe(DEMO_ALERTMANAGER_TOKEN);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   stringVar,
   urlVar,
 } from './env-vars.js';
+import { holdsDemoCredential } from './demo.js';
 
 /** Settings every process shares: where Postgres and Redis are, how to log, how long shutdown may take. */
 export const baseEnvSchema = z.object({
@@ -83,8 +84,21 @@ export const exporterEnvSchema = baseEnvSchema
     NUDGE_COOLDOWN_HOURS: numberVar(24, 0, 24 * 365),
     /** First retry delay of a nudge job, doubling over its 5 attempts (30 s: 30 s, 1, 2, 4 min). */
     NUDGE_RETRY_BASE_MS: intVar(30_000, 100, 3_600_000),
+    /** The local demo (`npm start`): only then are the public demo tokens (core/src/platform/demo.ts) accepted. */
+    DEMO: boolVar(false),
   })
   .superRefine((env, ctx) => {
+    if (!env.DEMO) {
+      for (const name of ['OPS_OPERATOR_TOKENS', 'OPS_VIEWER_TOKENS', 'ALERTMANAGER_TOKEN'] as const) {
+        if (holdsDemoCredential(env[name])) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'holds a public demo token, accepted only with DEMO=true: set a secret of your own',
+          });
+        }
+      }
+    }
     // node:http refuses a header timeout longer than the whole-request timeout; say so at start, by name.
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
       ctx.addIssue({

@@ -52,3 +52,19 @@ describe('closeServer', () => {
     }
   });
 });
+
+describe('listen', () => {
+  it('names the setting to change when the port is taken', async () => {
+    const first = http.createServer();
+    const { port } = await listen(first, '127.0.0.1', 0);
+    try {
+      await expect(listen(http.createServer(), '127.0.0.1', port, 'PORT')).rejects.toThrow(
+        `127.0.0.1:${port} is already in use (another process listens there): set PORT to a free port, e.g. PORT=${port + 1}`,
+      );
+      // Without a setting the system's own error stands.
+      await expect(listen(http.createServer(), '127.0.0.1', port)).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await closeServer(first, 100);
+    }
+  });
+});

@@ -8,13 +8,26 @@ const draining = new WeakSet<Server>();
  * Listens and resolves with the bound address (port 0 picks a free one), or rejects on EADDRINUSE etc. From
  * here on, a request the server receives while closeServer drains it is answered with `Connection: close`.
  */
-export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+export function listen(
+  server: Server,
+  host: string,
+  port: number,
+  /** The setting that chose `port`: a taken port is reported with the setting to change. */
+  setting?: string,
+): Promise<AddressInfo> {
   // Ahead of the app's handler, so even an answer it writes at once carries the header.
   server.prependListener('request', (_req, res) => {
     if (draining.has(server)) res.shouldKeepAlive = false;
   });
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
+    const onError = (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE' && setting
+          ? new Error(
+              `${host}:${port} is already in use (another process listens there): set ${setting} to a free port, e.g. ${setting}=${port === 65535 ? port - 1 : port + 1}`,
+            )
+          : err,
+      );
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
