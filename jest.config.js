@@ -15,11 +15,20 @@ const shared = {
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
-    ...['core', 'exporter', 'worker', 'simulator', 'eslint-rules', 'scripts'].map((name) => ({
+    ...['core', 'exporter', 'worker', 'simulator', 'eslint-rules'].map((name) => ({
       ...shared,
       displayName: name,
       rootDir: `<rootDir>/${name}`,
     })),
+    {
+      // npm start and npm test themselves; their .mjs modules are compiled to CommonJS like the sources.
+      ...shared,
+      displayName: 'scripts',
+      rootDir: '<rootDir>/scripts',
+      transform: { '^.+\\.(ts|mjs)$': swc },
+      moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+      moduleNameMapper: { ...shared.moduleNameMapper, '^(\\.{1,2}/.*)\\.mjs$': '$1.mjs' },
+    },
     {
       // Offline checks of the deployment files (compose, Kubernetes, Prometheus, workflows). The Kubernetes
       // schemas (kubernetes-models) ship as ESM only: resolved with the `import` condition and, with the ESM

@@ -7,11 +7,11 @@
 // First, scripts/preflight.mjs: what the machine lacks (Chromium, fonts-inter, Prometheus, Alertmanager,
 // docker-compose, kubectl) is installed with apt-get as root on Debian, or the run stops before any test with
 // one message saying what to run.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preflight } from './preflight.mjs';
+import { createSteps } from './test-steps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const results = path.join(root, '.test-results');
@@ -28,52 +28,22 @@ if (unmet) {
   process.exit(1);
 }
 
-let passed = 0;
-let failed = 0;
-const failures = [];
+const steps = createSteps({
+  // A run that hangs (a test leaking a handle, a browser that never answers) is killed with everything it
+  // started and counted as failed, so `npm test` ends within minutes, never at CI's limit.
+  timeoutMs: Number(process.env.TEST_STEP_TIMEOUT_MINUTES || 15) * 60_000,
+  // Written after every step: if this process dies, .ci/run still has the counts so far.
+  summaryFile: path.join(results, 'summary.txt'),
+  forwardSignals: true,
+});
+const { check, jest } = steps;
 
-function run(label, cmd, args, cwd = root) {
-  process.stdout.write(`\n=== ${label}: ${[path.basename(cmd), ...args].join(' ')}\n`);
-  const started = Date.now();
-  const { status } = spawnSync(cmd, args, { cwd, stdio: 'inherit', env: process.env });
-  process.stdout.write(
-    `=== ${label}: ${status === 0 ? 'ok' : `FAILED (exit ${status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
-  );
-  return status === 0;
-}
-
-function check(label, cmd, args, cwd = root) {
-  if (run(label, cmd, args, cwd)) passed += 1;
-  else {
-    failed += 1;
-    failures.push(label);
-  }
-}
-
-/** Runs jest writing its JSON report, then adds its test counts (a suite that failed to load counts as one). */
-function jest(label, args, reportFile, cwd = root) {
-  run(label, bin('jest', cwd), [...args, '--json', `--outputFile=${reportFile}`], cwd);
-  try {
-    const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-    passed += report.numPassedTests;
-    failed += report.numFailedTests + report.numRuntimeErrorTestSuites;
-    if (report.numFailedTests + report.numRuntimeErrorTestSuites > 0) failures.push(label);
-    if (report.numTotalTests === 0) {
-      failed += 1;
-      failures.push(`${label} (ran no test)`);
-    }
-  } catch {
-    failed += 1;
-    failures.push(`${label} (no report)`);
-  }
-}
-
-check('build', bin('tsc'), ['-b']);
-check('typecheck tests', bin('tsc'), ['-p', 'tsconfig.tests.json']);
-check('typecheck k6 scripts', bin('tsc'), ['-p', 'k6/tsconfig.json']);
-check('lint', bin('eslint'), ['.']);
-check('format', bin('prettier'), ['--check', '.']);
-jest('jest', ['--maxWorkers=2'], path.join(results, 'jest.json'));
+await check('build', bin('tsc'), ['-b'], root);
+await check('typecheck tests', bin('tsc'), ['-p', 'tsconfig.tests.json'], root);
+await check('typecheck k6 scripts', bin('tsc'), ['-p', 'k6/tsconfig.json'], root);
+await check('lint', bin('eslint'), ['.'], root);
+await check('format', bin('prettier'), ['--check', '.'], root);
+await jest('jest', bin('jest'), ['--maxWorkers=2'], path.join(results, 'jest.json'), root);
 
 // The plugin is its own npm project: install it from its lockfile when its node_modules is missing or older.
 // So is the Grafana 13 / React 19 set the browser harness also loads the built plugin against (tests/grafana13).
@@ -87,24 +57,30 @@ for (const [label, dir] of [
     !existsSync(installed) ||
     statSync(installed).mtimeMs < statSync(path.join(dir, 'package-lock.json')).mtimeMs
   ) {
-    check(label, 'npm', ['ci', '--no-audit', '--no-fund'], dir);
+    await check(label, 'npm', ['ci', '--no-audit', '--no-fund'], dir);
   }
 }
-check('plugin typecheck', bin('tsc', plugin), ['--noEmit'], plugin);
-check('plugin lint', bin('eslint', plugin), ['.'], plugin);
-check('plugin format', bin('prettier', plugin), ['--check', '.'], plugin);
-check('plugin build', 'npm', ['run', 'build'], plugin);
-jest('plugin jest', ['--maxWorkers=2'], path.join(results, 'plugin-jest.json'), plugin);
+await check('plugin typecheck', bin('tsc', plugin), ['--noEmit'], plugin);
+await check('plugin lint', bin('eslint', plugin), ['.'], plugin);
+await check('plugin format', bin('prettier', plugin), ['--check', '.'], plugin);
+await check('plugin build', 'npm', ['run', 'build'], plugin);
+await jest(
+  'plugin jest',
+  bin('jest', plugin),
+  ['--maxWorkers=2'],
+  path.join(results, 'plugin-jest.json'),
+  plugin,
+);
 // Chromium: the harness views and screenshots, the built dist/module.js through AMD, the built package check.
-jest(
+await jest(
   'plugin browser',
+  bin('jest', plugin),
   ['-c', 'jest.browser.config.js', '--maxWorkers=2'],
   path.join(results, 'plugin-browser.json'),
   plugin,
 );
 
-const summary = `${passed} passed, ${failed} failed`;
-writeFileSync(path.join(results, 'summary.txt'), `${summary}\n`);
+const { failures, summary } = steps.result();
 if (failures.length) process.stdout.write(`\nfailed: ${failures.join(', ')}\n`);
 process.stdout.write(`${summary}\n`);
-process.exitCode = failed === 0 ? 0 : 1;
+process.exitCode = failures.length === 0 ? 0 : 1;

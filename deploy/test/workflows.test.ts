@@ -43,7 +43,7 @@ describe('.github', () => {
   it("runs the README's test command in CI, through .ci/run", () => {
     expect(runScripts('ci.yml')).toMatch(/^bash \.ci\/run$/m);
     const ci = readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
-    expect(ci).toMatch(/^npm test$/m);
+    expect(ci).toMatch(/^npm test --silent 2>&1 \| tee "\$output"$/m);
     expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toMatch(/^npm test\s/m);
   });
 

@@ -1,7 +1,7 @@
 import { createTestDatabase, databaseUrlFor, uniqueName, silentLogger } from '../testing/index.js';
 import { createPool, dropDatabase, ensureDatabase } from './pool.js';
 import { migrate, readMigrations, MigrationChecksumError } from './migrate.js';
-import { mkdtemp, writeFile, cp } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MIGRATIONS_DIR } from './migrate.js';
@@ -97,6 +97,7 @@ describe('migrations', () => {
       await expect(migrate(db.pool, undefined, dir)).rejects.toBeInstanceOf(MigrationChecksumError);
     } finally {
       await db.drop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
