@@ -103,6 +103,32 @@ describe('GET /api/ops/quiet-users', () => {
     expect(metrics).toMatch(/^ops_quiet_users 3$/m);
   });
 
+  it('draws the line at exactly `days`: quiet just past it, not just short of it, by activity or sign-up', async () => {
+    const at = async (name: string, minutes: number, signUpOnly = false) => {
+      const { rows } = await db.pool.query<{ id: string }>(
+        `INSERT INTO users (name, email, created_at, last_activity_at)
+         VALUES ($1, 'u@example.test',
+                 CASE WHEN $3 THEN now() - make_interval(mins => $2) ELSE now() - interval '200 days' END,
+                 CASE WHEN $3 THEN NULL ELSE now() - make_interval(mins => $2) END)
+         RETURNING id`,
+        [name, minutes, signUpOnly],
+      );
+      return rows[0]!.id;
+    };
+    const tenDays = 10 * 24 * 60;
+    await at('ShortOfTen', tenDays - 5);
+    const past = await at('PastTen', tenDays + 5);
+    await at('SignedUpShortOfTen', tenDays - 5, true);
+    const signedUpPast = await at('SignedUpPastTen', tenDays + 5, true);
+    for (const query of ['', '?days=10']) {
+      const ids = (await quiet(query)).body.users.map((u: Json) => u.id);
+      expect(ids.sort()).toEqual([past, signedUpPast].sort());
+    }
+    expect((await quiet('?days=9')).body.users).toHaveLength(4);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/^ops_quiet_users 2$/m);
+  });
+
   it('pages through every quiet user without gaps or duplicates, ties broken by id', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 23; i++) ids.push(await user(`U${i}`, 11 + (i % 5)));

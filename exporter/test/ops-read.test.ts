@@ -8,6 +8,7 @@ import {
   type TestRedis,
 } from '@ops-cockpit/core/testing';
 import { startApp, type RunningApp } from './harness.js';
+import { localTimeInZone } from '../../worker/src/ingest/local-time.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -143,6 +144,85 @@ describe('GET /api/ops/heatmap', () => {
     expect(metrics).toMatch(/^ops_challenge_goal_miles 100$/m);
     expect(metrics).toMatch(/^ops_challenge_distance_miles \d+(\.\d+)?$/m);
     expect(metrics.match(/^ops_activity_heatmap_activities\{/gm)).toHaveLength(168);
+  });
+});
+
+describe('heatmap window and rollup at their edges', () => {
+  /** The instant whose wall clock in `zone` is `wall` (`YYYY-MM-DDTHH:MM:SS`), found by correcting the offset. */
+  function instantAt(wall: string, zone: string): Date {
+    let guess = Date.parse(`${wall}Z`);
+    for (let i = 0; i < 3; i += 1) {
+      const seen = Date.parse(`${localTimeInZone(new Date(guess), zone)}Z`);
+      guess += Date.parse(`${wall}Z`) - seen;
+    }
+    return new Date(guess);
+  }
+
+  async function ingest(externalId: string, start: Date, zone: string) {
+    const local = localTimeInZone(start, zone)!;
+    await inTransaction(db.pool, (c) =>
+      upsertActivity(c, {
+        provider: 'apple_health',
+        externalId,
+        userId,
+        type: 'Run',
+        distanceM: 1000,
+        movingTimeS: 600,
+        startDate: start,
+        startDateLocal: local,
+        sourceUpdatedAt: new Date(),
+      }),
+    );
+    return local;
+  }
+
+  it('counts the first and the last local day of the 7, not the day before, in several time zones', async () => {
+    const { rows } = await db.pool.query<{ today: string }>(`SELECT current_date::text AS today`);
+    const day = (back: number) => {
+      const d = new Date(`${rows[0]!.today}T00:00:00Z`);
+      d.setUTCDate(d.getUTCDate() - back);
+      return d.toISOString().slice(0, 10);
+    };
+    const zones = ['Pacific/Auckland', 'America/Los_Angeles', 'Europe/Berlin', 'Asia/Kolkata'];
+    const heatmap = async () => {
+      await t.redis.del(keys.heatmapCache);
+      return (await get('/api/ops/heatmap')).body.matrix as number[][];
+    };
+    const before = await heatmap();
+    let n = 0;
+    for (const zone of zones) {
+      // In: the first day's first minutes and the last day's last; out: the last minutes of the day before
+      // (the same weekday as the last day, so an 8-day window shows as 8 instead of 4 in that cell).
+      for (const wall of [`${day(6)}T00:05:00`, `${day(0)}T23:55:00`, `${day(7)}T23:55:00`]) {
+        expect(await ingest(`edge-${n++}`, instantAt(wall, zone), zone)).toBe(wall);
+      }
+    }
+    const after = await heatmap();
+    const weekday = (back: number) => new Date(`${day(back)}T00:00:00Z`).getUTCDay();
+    const delta = (d: number, h: number) => after[d]![h]! - before[d]![h]!;
+    expect({ first: delta(weekday(6), 0), last: delta(weekday(0), 23) }).toEqual({ first: 4, last: 4 });
+    expect(after.flat().reduce((a, b) => a + b, 0) - before.flat().reduce((a, b) => a + b, 0)).toBe(8);
+  });
+
+  it('folds activities around a DST change into the hours their clocks showed', async () => {
+    // Berlin springs forward at 01:00 UTC on 29 March 2026 (02:00 → 03:00); Los Angeles falls back at 09:00 UTC
+    // on 1 November 2026 (02:00 → 01:00, so 01:30 happens twice).
+    const cases = [
+      ['dst-berlin-before', '2026-03-29T00:30:00Z', 'Europe/Berlin', '2026-03-29', 1],
+      ['dst-berlin-after', '2026-03-29T01:30:00Z', 'Europe/Berlin', '2026-03-29', 3],
+      ['dst-la-first', '2026-11-01T08:30:00Z', 'America/Los_Angeles', '2026-11-01', 1],
+      ['dst-la-second', '2026-11-01T09:30:00Z', 'America/Los_Angeles', '2026-11-01', 1],
+    ] as const;
+    for (const [id, instant, zone] of cases) await ingest(id, new Date(instant), zone);
+    const { rows } = await db.pool.query<{ local_date: string; local_hour: number; n: number }>(
+      `SELECT local_date::text, local_hour, sum(activity_count)::int AS n FROM activity_hourly
+        WHERE local_date IN ('2026-03-29', '2026-11-01') GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    expect(rows).toEqual([
+      { local_date: '2026-03-29', local_hour: 1, n: 1 },
+      { local_date: '2026-03-29', local_hour: 3, n: 1 },
+      { local_date: '2026-11-01', local_hour: 1, n: 2 },
+    ]);
   });
 });
 

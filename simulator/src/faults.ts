@@ -14,6 +14,8 @@ export type FaultTarget = Provider;
 export const faultSettingsSchema = z.strictObject({
   /** Added before every answer, errors included. */
   latencyMs: z.number().int().min(0).max(60_000).default(0),
+  /** Added between an answer's headers and its body: the time to first byte stays, the transfer grows. */
+  bodyDelayMs: z.number().int().min(0).max(60_000).default(0),
   /** Share of requests answered with `errorStatus`: 0 never, 1 always. */
   errorRate: z.number().min(0).max(1).default(0),
   errorStatus: z.union([z.literal(500), z.literal(503), z.literal(429)]).default(503),
@@ -22,7 +24,12 @@ export const faultSettingsSchema = z.strictObject({
 });
 export type FaultSettings = z.infer<typeof faultSettingsSchema>;
 
-export const CALM: FaultSettings = Object.freeze({ latencyMs: 0, errorRate: 0, errorStatus: 503 });
+export const CALM: FaultSettings = Object.freeze({
+  latencyMs: 0,
+  bodyDelayMs: 0,
+  errorRate: 0,
+  errorStatus: 503,
+});
 
 export interface FieldError {
   field: string;
@@ -45,15 +52,17 @@ export function parseFaultSettings(
 }
 
 export type FaultDecision =
-  | { delayMs: number; error?: undefined }
-  | { delayMs: number; error: { status: 500 | 503 | 429; retryAfterSeconds?: number } };
+  | { delayMs: number; bodyDelayMs: number; error?: undefined }
+  | { delayMs: number; bodyDelayMs: number; error: { status: 500 | 503 | 429; retryAfterSeconds?: number } };
 
 /** What to do with one request. `random` is a [0, 1) source: errorRate 1 always fails, 0 never does. */
 export function decideFault(settings: FaultSettings, random: () => number): FaultDecision {
   const delayMs = settings.latencyMs;
+  const { bodyDelayMs } = settings;
   if (settings.errorRate > 0 && random() < settings.errorRate) {
     return {
       delayMs,
+      bodyDelayMs,
       error: {
         status: settings.errorStatus,
         ...(settings.retryAfterSeconds !== undefined
@@ -62,7 +71,7 @@ export function decideFault(settings: FaultSettings, random: () => number): Faul
       },
     };
   }
-  return { delayMs };
+  return { delayMs, bodyDelayMs };
 }
 
 /** The current settings of every target; `reset()` brings all back to calm. */
@@ -80,8 +89,9 @@ export class FaultControl {
     return this.#settings.get(target) ?? CALM;
   }
 
-  set(target: FaultTarget, settings: FaultSettings): void {
-    this.#settings.set(target, { ...settings });
+  /** What `settings` leaves out stays calm. */
+  set(target: FaultTarget, settings: Partial<FaultSettings>): void {
+    this.#settings.set(target, { ...CALM, ...settings });
   }
 
   reset(): void {

@@ -88,10 +88,16 @@ export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
       res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad request target\n');
       return;
     }
+    // A provider's bodyDelayMs fault: headers at once, the body that much later.
+    let bodyDelayMs = 0;
     const send: Send = (status, body, headers = {}) => {
       if (res.headersSent || res.destroyed) return;
       res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers });
-      res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
+      const text = req.method === 'HEAD' ? undefined : JSON.stringify(body);
+      if (bodyDelayMs > 0) {
+        res.flushHeaders();
+        setTimeout(() => res.end(text), bodyDelayMs);
+      } else res.end(text);
       logger.debug(
         { method: req.method, path: url.pathname, status, ms: Math.round(performance.now() - started) },
         'request',
@@ -107,6 +113,7 @@ export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
       if (!target || !api) return problem(send, 404, 'not-found', 'Not found', path);
       const decision = decideFault(faults.get(target), random);
       if (decision.delayMs > 0) await sleep(decision.delayMs);
+      bodyDelayMs = decision.bodyDelayMs;
       if (decision.error) {
         const headers: Record<string, string> = { 'X-Simulator-Fault': 'injected' };
         const { retryAfterSeconds } = decision.error;

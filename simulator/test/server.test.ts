@@ -185,9 +185,9 @@ describe('control endpoint', () => {
     const garmin = await timed(`${sim.url}/garmin/callback/cb`);
     expect(garmin.ms).toBeLessThan(150);
     expect(await json(await fetch(`${sim.url}/control`))).toEqual({
-      strava: { latencyMs: 200, errorRate: 0, errorStatus: 503 },
-      garmin: { latencyMs: 0, errorRate: 0, errorStatus: 503 },
-      polar: { latencyMs: 0, errorRate: 0, errorStatus: 503 },
+      strava: { latencyMs: 200, bodyDelayMs: 0, errorRate: 0, errorStatus: 503 },
+      garmin: { latencyMs: 0, bodyDelayMs: 0, errorRate: 0, errorStatus: 503 },
+      polar: { latencyMs: 0, bodyDelayMs: 0, errorRate: 0, errorStatus: 503 },
     });
   });
 

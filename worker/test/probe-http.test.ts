@@ -51,6 +51,16 @@ describe('http probe against the simulator', () => {
     expect(phases.dns + phases.connect + phases.tls + phases.ttfb).toBeLessThanOrEqual(phases.total);
   });
 
+  it('tells the first byte from the end when the body comes after the headers', async () => {
+    sim.faults.set('strava', { bodyDelayMs: 300 });
+    const result = await probe(athlete(), { Authorization: `Bearer ${token}` });
+    expect(result).toMatchObject({ kind: 'answered', status: 200 });
+    const phases = phasesOf(result.marks);
+    expect(phases.ttfb).toBeLessThan(150);
+    expect(phases.total).toBeGreaterThanOrEqual(295);
+    expect(result.marks.end - result.marks.firstByte!).toBeGreaterThanOrEqual(250);
+  });
+
   it('resolves a host name, timing the lookup', async () => {
     const url = athlete();
     url.hostname = 'localhost';

@@ -138,6 +138,20 @@ describe('probe runner', () => {
     ).toBe(1);
   });
 
+  it('logs the time to first byte, not the whole exchange, when the body comes late', async () => {
+    // Headers at once, the body 400 ms later: TTFB and total differ by the body's delay.
+    sim.faults.set('strava', { bodyDelayMs: 400 });
+    await runner([strava()]).probe('strava');
+    const [row] = await rows();
+    expect(row).toMatchObject({ provider: 'strava', status: 'success', http_status: 200 });
+    expect(row.latency_ms).toBeLessThan(200);
+    const total = await metricValue('ops_provider_probe_duration_seconds', {
+      provider: 'strava',
+      phase: 'total',
+    });
+    expect(total).toBeGreaterThanOrEqual(0.39);
+  });
+
   it('turns every failure into a logged row with its reason and a metric value, never a throw', async () => {
     const silent = await serve(net.createServer(() => undefined));
     const plain = await serve(http.createServer((_req, res) => res.end('plain')));
