@@ -33,8 +33,16 @@ export interface OpsData {
   providerHealth(windowSeconds: number): Promise<ProviderHealth[]>;
 }
 
-/** Heatmap answers may be this stale (issue: at most 60 s). */
+/**
+ * A cached heatmap lives this long; it is taken only while the rollup version it was read at is current (the
+ * worker bumps it after a batch that moved the rollup), so a change shows within about a second, not 60 s.
+ */
 export const HEATMAP_CACHE_SECONDS = 60;
+
+interface CachedHeatmap {
+  version: string;
+  matrix: HeatmapMatrix;
+}
 
 /**
  * Provider-health answers are reused for this long per window: probes come every 60 s per provider, so an answer
@@ -54,6 +62,7 @@ export function createOpsData(deps: {
   const now = deps.now ?? Date.now;
   // Per window: the answer (or the query under way, shared by concurrent readers) and when it was asked.
   const health = new Map<number, { at: number; answer: Promise<ProviderHealth[]> }>();
+  let heatmapRead: { version: string; answer: Promise<HeatmapMatrix> } | undefined;
 
   async function heatmapFromDb(): Promise<HeatmapMatrix> {
     // The rollup is keyed by local date and hour; the last 7 local dates including today.
@@ -90,13 +99,31 @@ export function createOpsData(deps: {
     },
 
     async heatmap() {
-      const cached = await redis.get(keys.heatmapCache).catch(() => null);
-      if (cached) return JSON.parse(cached) as HeatmapMatrix;
-      const matrix = await heatmapFromDb();
-      await redis
-        .set(keys.heatmapCache, JSON.stringify(matrix), 'EX', HEATMAP_CACHE_SECONDS)
-        .catch(() => undefined);
-      return matrix;
+      const [cached, current] = await redis
+        .mget(keys.heatmapCache, keys.heatmapVersion)
+        .catch((): (string | null)[] => [null, null]);
+      const version = current ?? '0';
+      if (cached) {
+        const entry = JSON.parse(cached) as Partial<CachedHeatmap>;
+        if (entry.version === version && entry.matrix) return entry.matrix;
+      }
+      // Readers arriving together after the rollup moved share one query instead of all asking Postgres. The
+      // version is read before the query, so an answer that raced a newer batch is never taken for fresh.
+      if (heatmapRead?.version !== version) {
+        const read = heatmapFromDb()
+          .then(async (matrix) => {
+            const entry: CachedHeatmap = { version, matrix };
+            await redis
+              .set(keys.heatmapCache, JSON.stringify(entry), 'EX', HEATMAP_CACHE_SECONDS)
+              .catch(() => undefined);
+            return matrix;
+          })
+          .finally(() => {
+            if (heatmapRead?.answer === read) heatmapRead = undefined;
+          });
+        heatmapRead = { version, answer: read };
+      }
+      return heatmapRead.answer;
     },
 
     async throughput(minutes, nowMs = Date.now()) {

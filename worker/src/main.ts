@@ -26,6 +26,7 @@ import {
 import { pruneProbeLogs } from './probes/provider-health-logs.js';
 import { IngestConsumer, ingestPending } from './ingest/consumer.js';
 import { applyPrepared, prepareBatch } from './ingest/process.js';
+import { createHeatmapVersion, movesRollup } from './ingest/heatmap-cache.js';
 import { createIngestAdapters } from './ingest/registry.js';
 import { providerCalls } from './providers/calls.js';
 import { createMetricsServer } from './metrics-server.js';
@@ -160,6 +161,13 @@ async function main(): Promise<void> {
     name: 'worker-ingest',
   });
   shutdown.add('redis-ingest', 'resources', () => closeRedis(ingestConnection));
+  // The heatmap is as fresh as the challenge total within about a second, at most one re-read a second.
+  const heatmapVersion = createHeatmapVersion({
+    redis,
+    versionKey: keys.heatmapVersion,
+    minIntervalMs: 1_000,
+    logger,
+  });
   const consumer = new IngestConsumer({
     redis: ingestConnection,
     keys,
@@ -168,15 +176,25 @@ async function main(): Promise<void> {
     claimIdleMs: env.INGEST_CLAIM_IDLE_MS,
     maxDeliveries: env.INGEST_MAX_DELIVERIES,
     prepare: (envelopes) => prepareBatch({ pool, adapters }, envelopes, env.WORKER_CONCURRENCY),
-    apply: (batch) => applyPrepared(pool, batch),
+    apply: async (batch) => {
+      const applied = await applyPrepared(pool, batch);
+      if (applied.some((a) => 'outcome' in a && movesRollup(a.outcome))) heatmapVersion.changed();
+      return applied;
+    },
     logger,
     metrics,
   });
   consumer.start();
   shutdown.add('ingest-consumer', 'intake', () => consumer.close());
+  shutdown.add('heatmap version', 'intake', () => heatmapVersion.close());
 
   const server = createMetricsServer({ registry, checkDependencies: check });
-  const address = await listen(server, env.WORKER_METRICS_HOST, env.WORKER_METRICS_PORT, 'WORKER_METRICS_PORT');
+  const address = await listen(
+    server,
+    env.WORKER_METRICS_HOST,
+    env.WORKER_METRICS_PORT,
+    'WORKER_METRICS_PORT',
+  );
   shutdown.add('http', 'intake', () => closeServer(server, 1_000));
   logger.info({ url: urlOf(address), queues: QUEUES }, 'worker running');
 }

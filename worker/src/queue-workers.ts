@@ -88,6 +88,13 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
           );
         }
         await Promise.all(all.map((w) => w.close(true)));
+        if (timedOut) {
+          // A pause still waiting reconnects BullMQ's blocking connection when it ends, after close(true) had
+          // closed it; that connection then stays open for good (it held jest open for minutes). Give the pause
+          // a moment to end, then disconnect the blocking connection again (the shared one stays).
+          await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+          await Promise.all(all.map((w) => w.backend.disconnectBlocking(false).catch(() => undefined)));
+        }
       })();
       return closing;
     },

@@ -14,6 +14,8 @@ describe('redis keys', () => {
       keys.chaosFaults,
       keys.chaosChannel,
       keys.heatmapCache,
+      keys.heatmapVersion,
+      keys.webhookFlushed,
       keys.idempotency('nudge', 'abc'),
       keys.rateLimit('nudge'),
     ];

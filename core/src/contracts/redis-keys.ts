@@ -29,8 +29,10 @@ export interface RedisKeys {
   readonly chaosFaults: string;
   /** Pub/sub channel announcing a chaos change. */
   readonly chaosChannel: string;
-  /** Cached heatmap JSON. */
+  /** Cached heatmap JSON, with the rollup version it was read at. */
   readonly heatmapCache: string;
+  /** Counter the worker bumps after a batch that moved the hourly rollup: a cached heatmap of another is stale. */
+  readonly heatmapVersion: string;
   /** Stored response of an idempotent mutation. */
   idempotency(scope: string, key: string): string;
   /** Prefix of one rate limiter's hit counters (the limiter appends its client key); they expire per window. */
@@ -55,6 +57,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     chaosFaults: key('chaos', 'faults'),
     chaosChannel: key('chaos', 'changed'),
     heatmapCache: key('cache', 'heatmap'),
+    heatmapVersion: key('heatmap', 'version'),
     idempotency: (scope, k) => key('idem', scope, k),
     rateLimit: (limiter) => `${key('ratelimit', limiter)}:`,
   };
