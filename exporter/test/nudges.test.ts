@@ -154,6 +154,11 @@ describe('GET /api/ops/quiet-users', () => {
       'SELECT id FROM users ORDER BY COALESCE(last_activity_at, created_at), id',
     );
     expect(seen).toEqual(rows.map((r) => r.id));
+    // A page that holds exactly the rest has no next page.
+    const all = await quiet('?limit=23');
+    expect(all.body.users).toHaveLength(23);
+    expect(all.body.nextCursor).toBeNull();
+    expect((await quiet('?limit=22')).body.nextCursor).not.toBeNull();
   });
 
   it('shows until when each user is cooling down, from the rows the nudge endpoint checks', async () => {

@@ -1,7 +1,10 @@
 import {
+  CHAOS_DELAY_MAX_MS,
+  CHAOS_TTL_MAX_SECONDS,
   chaosFaultInputSchema,
   decideFault,
   faultFromInput,
+  isChaosMode,
   modeIssues,
   NO_FAULT,
   parseStoredFault,
@@ -134,6 +137,128 @@ describe('chaosFaultInputSchema', () => {
     expect(modeIssues('latency', input).map((i) => i.field)).toEqual(['delayMs']);
     expect(modeIssues('duplicates', input).map((i) => i.field)).toEqual(['target']);
     expect(modeIssues('outage', input)).toEqual([]);
+  });
+});
+
+describe('chaos bounds, at their edges', () => {
+  const ok = (body: Record<string, unknown>) =>
+    chaosFaultInputSchema.safeParse({ target: 'ingest', ...body });
+  const badFields = (body: Record<string, unknown>) => {
+    const r = ok(body);
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+
+  it('takes every value at the edge of its range and refuses one step past it', () => {
+    for (const body of [
+      { probability: 0 },
+      { probability: 100 },
+      { delayMs: 0, jitterMs: 0 },
+      { delayMs: CHAOS_DELAY_MAX_MS },
+      { jitterMs: CHAOS_DELAY_MAX_MS },
+      { delayMs: CHAOS_DELAY_MAX_MS - 1, jitterMs: 1 },
+      { ttlSeconds: 1 },
+      { ttlSeconds: CHAOS_TTL_MAX_SECONDS },
+      { providers: ['strava', 'garmin'] },
+    ]) {
+      expect({ body, success: ok(body).success }).toEqual({ body, success: true });
+    }
+    for (const [body, field] of [
+      [{ probability: -0.1 }, 'probability'],
+      [{ probability: 100.1 }, 'probability'],
+      [{ delayMs: CHAOS_DELAY_MAX_MS + 1 }, 'delayMs'],
+      [{ jitterMs: -1 }, 'jitterMs'],
+      [{ jitterMs: CHAOS_DELAY_MAX_MS + 1 }, 'jitterMs'],
+      [{ ttlSeconds: 0 }, 'ttlSeconds'],
+      [{ ttlSeconds: CHAOS_TTL_MAX_SECONDS + 1 }, 'ttlSeconds'],
+      [{ providers: [] }, 'providers'],
+    ] as const) {
+      expect(badFields(body).map((f) => f.split(':')[0])).toContain(field);
+    }
+  });
+
+  it('refuses delay plus jitter over the limit on jitterMs, naming the limit, and only then', () => {
+    expect(badFields({ delayMs: CHAOS_DELAY_MAX_MS, jitterMs: 1 })).toEqual([
+      `jitterMs: delayMs + jitterMs exceeds ${CHAOS_DELAY_MAX_MS}`,
+    ]);
+    expect(badFields({ delayMs: 20_000, jitterMs: 10_000 })).toEqual([]);
+    expect(badFields({ delayMs: 20_000, jitterMs: 10_001 })).toHaveLength(1);
+  });
+
+  it('knows the modes, and keeps one copy of each provider asked for', () => {
+    expect(['outage', 'rate_limit', 'latency', 'duplicates'].every(isChaosMode)).toBe(true);
+    expect([undefined, 7, 'meteor', 'OUTAGE'].some(isChaosMode)).toBe(false);
+    const input = chaosFaultInputSchema.parse({
+      target: 'provider',
+      providers: ['polar', 'polar', 'strava'],
+    });
+    expect(faultFromInput('outage', input, 'ada', NOW).providers).toEqual(['polar', 'strava']);
+  });
+
+  it('names why a mode refuses a fault, and accepts what each mode allows', () => {
+    const at = (target: 'ingest' | 'provider', delayMs = 0, jitterMs = 0) =>
+      chaosFaultInputSchema.parse({ target, delayMs, jitterMs });
+    expect(modeIssues('latency', at('ingest'))).toEqual([
+      { field: 'delayMs', message: 'latency needs delayMs (or jitterMs) above 0' },
+    ]);
+    expect(modeIssues('latency', at('ingest', 0, 5))).toEqual([]);
+    expect(modeIssues('latency', at('ingest', 5, 0))).toEqual([]);
+    expect(modeIssues('latency', at('ingest', 5, 5))).toEqual([]);
+    expect(modeIssues('outage', at('ingest'))).toEqual([]);
+    expect(modeIssues('duplicates', at('provider'))).toEqual([
+      { field: 'target', message: 'duplicates applies to target ingest only' },
+    ]);
+    expect(modeIssues('duplicates', at('ingest'))).toEqual([]);
+    expect(modeIssues('rate_limit', at('provider'))).toEqual([]);
+  });
+
+  it('hits at a roll just under the probability, misses at the roll equal to it', () => {
+    const half = [fault({ probability: 50 })];
+    expect(decideFault(half, strava, () => 0.499, NOW).abort?.status).toBe(503);
+    expect(decideFault(half, strava, () => 0.5, NOW)).toBe(NO_FAULT);
+    expect(NO_FAULT).toEqual({ delayMs: 0, duplicate: false, injected: [] });
+  });
+
+  it('keeps the first outage when a second hits, and a rate limit never replaces an outage', () => {
+    const d = decideFault(
+      [
+        fault({ mode: 'outage', expiresAtMs: NOW + 10_000 }),
+        fault({ mode: 'outage', expiresAtMs: NOW + 50_000 }),
+        fault({ mode: 'rate_limit' }),
+      ],
+      strava,
+      always,
+      NOW,
+    );
+    expect(d.abort).toEqual({ mode: 'outage', status: 503, retryAfterSeconds: 10 });
+    expect(d.injected).toEqual(['outage', 'outage']);
+    const limited = decideFault(
+      [fault({ mode: 'rate_limit' }), fault({ mode: 'latency', delayMs: 5 })],
+      strava,
+      always,
+      NOW,
+    );
+    expect(limited).toEqual({
+      delayMs: 5,
+      duplicate: false,
+      injected: ['rate_limit', 'latency'],
+      abort: { mode: 'rate_limit', status: 429, retryAfterSeconds: 60 },
+    });
+  });
+
+  it('delays but never duplicates for a latency fault alone', () => {
+    expect(decideFault([fault({ mode: 'latency', delayMs: 7 })], strava, always, NOW)).toEqual({
+      delayMs: 7,
+      duplicate: false,
+      injected: ['latency'],
+    });
+  });
+
+  it('reads stored numbers only within their ranges', () => {
+    const f = fault({});
+    for (const bad of [{ probability: 101 }, { probability: -1 }, { delayMs: -1 }, { jitterMs: -1 }]) {
+      expect(parseStoredFault(JSON.stringify({ ...f, ...bad }))).toBeUndefined();
+    }
+    expect(parseStoredFault(JSON.stringify({ ...f, probability: 100, delayMs: 0, jitterMs: 0 }))).toEqual(f);
   });
 });
 

@@ -147,9 +147,50 @@ describe('activity writes move the challenge total and the rollup by exactly the
   });
 });
 
+describe('the rollup and the total at the edges of a change', () => {
+  it('moves the total for a distance-only update, and the count for a 0 m activity', async () => {
+    const before = await totals();
+    await write(run('e1', { distanceM: 1000 }));
+    const later = new Date('2026-06-02T15:00:00Z');
+    await write(run('e1', { distanceM: 1500, sourceUpdatedAt: later })); // same hour: count stays, metres move
+    const after = await totals();
+    expect(after.n - before.n).toBe(1);
+    expect(Number(after.meters) - Number(before.meters)).toBeCloseTo(1500, 6);
+    await write(run('e0', { distanceM: 0, startDateLocal: '2026-04-01T05:00:00' })); // metres stay, count moves
+    expect(await hourly('2026-04-01', 5)).toEqual({ n: 1, m: '0.000' });
+    expect((await totals()).n - after.n).toBe(1);
+    expect(Number((await totals()).meters)).toBeCloseTo(Number(after.meters), 6);
+  });
+
+  it('moves an activity to another date at the same hour, and to another hour on the same date', async () => {
+    await write(run('e2', { startDateLocal: '2026-05-10T07:15:00' }));
+    expect(await hourly('2026-05-10', 7)).toEqual({ n: 1, m: '5000.000' });
+    await write(
+      run('e2', { startDateLocal: '2026-05-11T07:15:00', sourceUpdatedAt: new Date('2026-06-02T15:00Z') }),
+    );
+    expect(await hourly('2026-05-10', 7)).toEqual({ n: 0, m: '0.000' });
+    expect(await hourly('2026-05-11', 7)).toEqual({ n: 1, m: '5000.000' });
+    await write(
+      run('e2', { startDateLocal: '2026-05-11T09:15:00', sourceUpdatedAt: new Date('2026-06-02T16:00Z') }),
+    );
+    expect(await hourly('2026-05-11', 7)).toEqual({ n: 0, m: '0.000' });
+    expect(await hourly('2026-05-11', 9)).toEqual({ n: 1, m: '5000.000' });
+  });
+});
+
 describe('parseLocalTime', () => {
-  it('reads date and hour, and refuses anything else', () => {
+  it('reads date and hour, with or without fractions, and refuses anything else', () => {
     expect(parseLocalTime('2026-06-02T06:59:59')).toEqual({ date: '2026-06-02', hour: 6 });
-    expect(() => parseLocalTime('2026-06-02 06:00')).toThrow('YYYY-MM-DDTHH:MM:SS');
+    expect(parseLocalTime('2026-06-02T23:00:00.123456')).toEqual({ date: '2026-06-02', hour: 23 });
+    for (const bad of [
+      '2026-06-02 06:00',
+      'x2026-06-02T06:00:00',
+      '2026-06-02T06:00:00Z',
+      '2026-06-02T06:00:00.',
+      '2026-06-02T06:00:00.1x',
+      '2026-06-02T06:00:00.ab',
+    ]) {
+      expect(() => parseLocalTime(bad)).toThrow('YYYY-MM-DDTHH:MM:SS');
+    }
   });
 });

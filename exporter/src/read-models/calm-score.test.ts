@@ -86,4 +86,12 @@ describe('averageProviderLatency', () => {
     expect(averageProviderLatency([up('strava', null)])).toBeNull();
     expect(averageProviderLatency([])).toBeNull();
   });
+
+  it('says one incident in the singular, and when there is no latency sample', () => {
+    const result = calmScore({ openIncidents: 1, providers: [up('strava', null)] });
+    expect(result.factors.map((f) => f.detail).slice(0, 2)).toEqual([
+      '1 open incident',
+      'no provider latency samples in the last hour',
+    ]);
+  });
 });
