@@ -1,6 +1,11 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Logger, DependencyStatus } from '@ops-cockpit/core';
+import {
+  THROUGHPUT_STREAMS_MAX_DEFAULT,
+  THROUGHPUT_STREAMS_PER_CLIENT_DEFAULT,
+  type DependencyStatus,
+  type Logger,
+} from '@ops-cockpit/core';
 import type { Registry } from 'prom-client';
 import { HttpProblem, problemFor, sendProblem } from './http/problem.js';
 import { methodLabel, recordHttpRequest, UNMATCHED_ROUTE } from './http/request-metrics.js';
@@ -38,6 +43,8 @@ export interface AppDeps {
   checkDependencies: () => Promise<DependencyStatus[]>;
   ops: OpsData;
   throughputPushSeconds: number;
+  /** Caps on open live-signal streams (default: the config defaults). */
+  throughputStreams?: { max: number; perClient: number };
   incidents: IncidentsDeps;
   chaos: ChaosDeps;
   nudges: NudgesDeps;
@@ -121,7 +128,11 @@ export function createApp(deps: AppDeps): OpsApp {
   app.use(quietUsersRoutes(deps.nudges));
   app.use(nudgeRoutes({ ...deps.nudges, operators, logger: deps.logger, rateLimit: limiter('nudge') }));
   app.use(jobRoutes({ ...deps.jobs, operators, viewers: deps.security.viewers, logger: deps.logger }));
-  const streams = throughputStreamRoutes(deps.ops, deps.logger, { pushSeconds: deps.throughputPushSeconds });
+  const streams = throughputStreamRoutes(deps.ops, deps.logger, {
+    pushSeconds: deps.throughputPushSeconds,
+    maxStreams: deps.throughputStreams?.max ?? THROUGHPUT_STREAMS_MAX_DEFAULT,
+    maxStreamsPerClient: deps.throughputStreams?.perClient ?? THROUGHPUT_STREAMS_PER_CLIENT_DEFAULT,
+  });
   app.use(streams.router);
 
   app.use((req, res) => {

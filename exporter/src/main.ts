@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     checkDependencies: check,
     ops,
     throughputPushSeconds: env.THROUGHPUT_PUSH_SECONDS,
+    throughputStreams: { max: env.THROUGHPUT_STREAMS_MAX, perClient: env.THROUGHPUT_STREAMS_PER_CLIENT },
     incidents,
     chaos,
     nudges: { pool, redis, keys, queue: nudgeQueue, cooldownHours: env.NUDGE_COOLDOWN_HOURS },

@@ -1,4 +1,11 @@
-import { createRedis, createRedisKeys, type ChaosFault, type Redis } from '@ops-cockpit/core';
+import {
+  CHAOS_MAX_ACTIVE_DEFAULT,
+  CHAOS_MODES,
+  createRedis,
+  createRedisKeys,
+  type ChaosFault,
+  type Redis,
+} from '@ops-cockpit/core';
 import {
   createTestDatabase,
   createTestRedis,
@@ -38,7 +45,12 @@ beforeAll(async () => {
   t = await createTestRedis('chaos');
   redisB = createRedis({ url: t.url, role: 'command', logger: silentLogger, name: 'replica-b' });
   const common = { pool: db.pool, prefix: t.prefix, operatorTokens: OPERATORS };
-  app = await startApp({ ...common, redis: t.redis, chaos: { enabled: true, random: seeded(1) } });
+  // Every mode at once in these tests: the cap is raised to 4 (its default is checked on an app of its own).
+  app = await startApp({
+    ...common,
+    redis: t.redis,
+    chaos: { enabled: true, random: seeded(1), maxActive: 4 },
+  });
   // The safety-net re-read is pushed out of the way: only pub/sub can bring B the change in time.
   appB = await startApp({ ...common, redis: redisB, chaos: { enabled: true, refreshMs: 60_000 } });
 });
@@ -194,10 +206,34 @@ describe('chaos API', () => {
     });
   });
 
-  it('refuses a fault beyond CHAOS_MAX_ACTIVE with 409', async () => {
-    for (const mode of ['outage', 'rate_limit', 'latency', 'duplicates']) {
-      await put(mode, { target: 'ingest', providers: ['garmin'], delayMs: 1 });
+  it('refuses a fault beyond CHAOS_MAX_ACTIVE with 409, and the default cap is reached before every mode is on', async () => {
+    expect(CHAOS_MAX_ACTIVE_DEFAULT).toBeLessThan(CHAOS_MODES.length);
+    const modes = ['outage', 'rate_limit', 'latency', 'duplicates'];
+    const byDefault = await startApp({
+      pool: db.pool,
+      redis: t.redis,
+      prefix: t.prefix,
+      operatorTokens: OPERATORS,
+      chaos: { enabled: true },
+    });
+    try {
+      for (const mode of modes.slice(0, CHAOS_MAX_ACTIVE_DEFAULT)) {
+        const res = await put(
+          mode,
+          { target: 'ingest', providers: ['garmin'], delayMs: 1 },
+          auth,
+          byDefault.url,
+        );
+        expect(res.status).toBe(200);
+      }
+      const last = modes[CHAOS_MAX_ACTIVE_DEFAULT]!;
+      expect((await put(last, { target: 'ingest', providers: ['garmin'] }, auth, byDefault.url)).status).toBe(
+        409,
+      );
+    } finally {
+      await byDefault.close();
     }
+    await put('duplicates', { target: 'ingest', providers: ['garmin'] });
     await t.redis.hdel(createRedisKeys(t.prefix).chaosFaults, 'latency');
     const capped = await startApp({
       pool: db.pool,

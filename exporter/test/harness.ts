@@ -10,6 +10,7 @@ import {
   createRedisKeys,
   type Pool,
   type Redis,
+  CHAOS_MAX_ACTIVE_DEFAULT,
 } from '@ops-cockpit/core';
 import { silentLogger } from '@ops-cockpit/core/testing';
 import type { Logger } from '@ops-cockpit/core';
@@ -55,6 +56,7 @@ export async function startApp(deps: {
   prefix?: string;
   goalMiles?: number;
   throughputPushSeconds?: number;
+  throughputStreams?: { max: number; perClient: number };
   /** Webhook settings (default: no Strava token, any subscription, no Apple secret) and test clock. */
   webhooks?: Partial<WebhookSettings> & {
     now?: () => number;
@@ -97,7 +99,7 @@ export async function startApp(deps: {
   registerCalmGauges(registry, incidents.readCalm, silentLogger);
   const chaos = createChaosDeps({
     enabled: deps.chaos?.enabled ?? false,
-    maxActive: deps.chaos?.maxActive ?? 4,
+    maxActive: deps.chaos?.maxActive ?? CHAOS_MAX_ACTIVE_DEFAULT,
     refreshMs: deps.chaos?.refreshMs ?? 5_000,
     redis: deps.redis,
     redisUrl: sameServer(deps.redis),
@@ -137,6 +139,7 @@ export async function startApp(deps: {
     checkDependencies: check,
     ops,
     throughputPushSeconds: deps.throughputPushSeconds ?? 5,
+    ...(deps.throughputStreams ? { throughputStreams: deps.throughputStreams } : {}),
     incidents,
     chaos,
     nudges: {

@@ -14,6 +14,13 @@ import { startApp } from './harness.js';
 setupIncidentsApp();
 
 describe('POST /api/alertmanager', () => {
+  it('answers 422 naming the label for a NUL Postgres cannot store, and records nothing', async () => {
+    const res = await post(notification([alert({ labels: { alertname: 'Provider\u0000Down' } })]));
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(res.body.errors)).toContain('alerts.0.labels.alertname');
+    expect(await rows()).toEqual([]);
+  });
+
   it('opens one incident per firing alert, however often Alertmanager repeats it', async () => {
     for (let i = 0; i < 3; i++) {
       const res = await post(notification([alert()]));

@@ -68,6 +68,18 @@ describe('bad webhook input changes nothing', () => {
     );
   });
 
+  it('JSON nested deeper than 32 levels → 400 before parsing; brackets inside strings do not count', async () => {
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    for (const depth of [33, 5_000, 100_000]) {
+      const body = `{"object_type":"activity","object_id":1,"aspect_type":"update","owner_id":1,"subscription_id":1,"event_time":1,"updates":{"title":${deep(depth)}}}`;
+      const problem = await expectProblem(() => postJson(at('strava'), body), 400, 'malformed-json');
+      expect(problem.detail).toBe('JSON nests deeper than 32 levels');
+    }
+    // Brackets in a title are text, not nesting: accepted.
+    const title = stravaEvent({ object_id: 990_001, updates: { title: `${'[{'.repeat(100)}"\\` } });
+    expect((await postJson(at('strava'), title)).status).toBe(200);
+  });
+
   it('a body over 256 KB → 413, announced or streamed', async () => {
     const big = JSON.stringify({ ...stravaEvent(), pad: 'x'.repeat(300 * 1024) });
     for (const p of paths) await expectProblem(() => postJson(at(p), big), 413, 'payload-too-large');

@@ -24,7 +24,27 @@ export interface QueueWorkers {
   close(timeoutMs: number): Promise<void>;
 }
 
-function processorFor(queue: QueueName, opts: QueueWorkersOptions) {
+/** Jobs running in this process's processors, and who waits for them all to end. */
+class ActiveJobs {
+  #count = 0;
+  #waiters: (() => void)[] = [];
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    this.#count += 1;
+    try {
+      return await fn();
+    } finally {
+      this.#count -= 1;
+      if (this.#count === 0) for (const wake of this.#waiters.splice(0)) wake();
+    }
+  }
+
+  idle(): Promise<void> {
+    return this.#count === 0 ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
+
+function processorFor(queue: QueueName, opts: QueueWorkersOptions, active: ActiveJobs) {
   const handlers = opts.handlers[queue] as Record<
     string,
     ((data: unknown, job: Job) => Promise<unknown>) | undefined
@@ -34,7 +54,7 @@ function processorFor(queue: QueueName, opts: QueueWorkersOptions) {
     if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue "${queue}"`);
     const end = opts.metrics.jobDuration.startTimer({ queue });
     try {
-      return await handler(job.data, job);
+      return await active.run(() => handler(job.data, job));
     } finally {
       end();
     }
@@ -43,8 +63,9 @@ function processorFor(queue: QueueName, opts: QueueWorkersOptions) {
 
 export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   const workers = new Map<QueueName, Worker>();
+  const active = new ActiveJobs();
   for (const queue of QUEUES) {
-    const worker = new Worker(queue, processorFor(queue, opts), {
+    const worker = new Worker(queue, processorFor(queue, opts, active), {
       connection: opts.connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency,
@@ -70,12 +91,14 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
     close(timeoutMs) {
       closing ??= (async () => {
         const all = [...workers.values()];
-        // pause() stops fetching and waits for active jobs; close(true) then tears down without waiting again.
-        // (close() alone cannot be forced later: BullMQ memoises the first close call.)
-        const drained = Promise.all(all.map((w) => w.pause()));
+        // pause(true) stops fetching without waiting. BullMQ's waiting pause() reconnects the blocking
+        // connection when it ends; a close(true) before that end left the connection open for good (it held jest
+        // open for minutes) or failed a command with "Connection is closed". So the wait for running jobs is
+        // ours, and close(false) then lets BullMQ record the jobs that ended (it does not reconnect).
+        await Promise.all(all.map((w) => w.pause(true)));
         let timer: NodeJS.Timeout | undefined;
         const timedOut = await Promise.race([
-          drained.then(() => false),
+          active.idle().then(() => false),
           new Promise<boolean>((resolve) => {
             timer = setTimeout(() => resolve(true), timeoutMs);
           }),
@@ -87,14 +110,9 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
             'jobs still running at shutdown; leaving them to the stalled check',
           );
         }
-        await Promise.all(all.map((w) => w.close(true)));
-        if (timedOut) {
-          // A pause still waiting reconnects BullMQ's blocking connection when it ends, after close(true) had
-          // closed it; that connection then stays open for good (it held jest open for minutes). Give the pause
-          // a moment to end, then disconnect the blocking connection again (the shared one stays).
-          await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
-          await Promise.all(all.map((w) => w.backend.disconnectBlocking(false).catch(() => undefined)));
-        }
+        // close(true) does not wait for the jobs still running: their locks lapse and the stalled check hands
+        // them to another worker. (close() is memoised by BullMQ: the first call decides.)
+        await Promise.all(all.map((w) => w.close(timedOut)));
       })();
       return closing;
     },

@@ -12,6 +12,19 @@ import {
 } from './env-vars.js';
 import { holdsDemoCredential } from './demo.js';
 
+/**
+ * Spike Lab's default cap on faults active at once: below the number of modes (4), so an experiment cannot take
+ * every fault at once without an operator raising it on purpose.
+ */
+export const CHAOS_MAX_ACTIVE_DEFAULT = 3;
+
+/**
+ * Open live-signal streams per exporter, and per client address. Grafana's proxy is one address for all its
+ * viewers, so the per-client default leaves room for a control room of them.
+ */
+export const THROUGHPUT_STREAMS_MAX_DEFAULT = 1_000;
+export const THROUGHPUT_STREAMS_PER_CLIENT_DEFAULT = 100;
+
 /** Settings every process shares: where Postgres and Redis are, how to log, how long shutdown may take. */
 export const baseEnvSchema = z.object({
   LOG_LEVEL: enumVar('info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -24,8 +37,8 @@ export const baseEnvSchema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: intVar(10, 1, 300),
   /** Spike Lab: off unless true; while off, chaos mutations answer 403 and no fault is ever applied. */
   CHAOS_ENABLED: boolVar(false),
-  /** Most faults active at once. */
-  CHAOS_MAX_ACTIVE: intVar(4, 1, 16),
+  /** Most faults active at once (one per mode at most, so 4 would never refuse anything). */
+  CHAOS_MAX_ACTIVE: intVar(CHAOS_MAX_ACTIVE_DEFAULT, 1, 4),
   /** Safety-net re-read of the chaos flags, besides pub/sub notifications. */
   CHAOS_REFRESH_MS: intVar(5_000, 100, 60_000),
 });
@@ -62,6 +75,9 @@ export const exporterEnvSchema = baseEnvSchema
     INGEST_STREAM_MAXLEN: intVar(1_000_000, 1_000, 100_000_000),
     CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
     THROUGHPUT_PUSH_SECONDS: intVar(5, 1, 300),
+    /** Live-signal streams one exporter serves at once (503 beyond), and one client address holds (429 beyond). */
+    THROUGHPUT_STREAMS_MAX: intVar(THROUGHPUT_STREAMS_MAX_DEFAULT, 1, 100_000),
+    THROUGHPUT_STREAMS_PER_CLIENT: intVar(THROUGHPUT_STREAMS_PER_CLIENT_DEFAULT, 1, 100_000),
     /** Bearer token Alertmanager presents on POST /api/alertmanager; unset refuses every notification (401). */
     ALERTMANAGER_TOKEN: stringVar({ minLength: 8 }),
     /** Operators allowed to act: `name:token` pairs, comma-separated. Unset means no mutation is allowed. */

@@ -85,3 +85,33 @@ describe('alertChanges', () => {
     expect(result).toEqual({ changes: [], ignored: 1 });
   });
 });
+
+describe('text Postgres cannot store', () => {
+  it('refuses NUL in a label name or value, an annotation, the fingerprint or the group key, naming the field', () => {
+    const nul = '\u0000';
+    const issues = (body: object) => {
+      const r = alertmanagerNotificationSchema.safeParse({
+        version: '4',
+        status: 'firing',
+        receiver: 'ops-cockpit-exporter',
+        groupKey: '{}',
+        alerts: [base],
+        ...body,
+      });
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    const why = 'must not contain the NUL character (U+0000)';
+    expect(issues({ alerts: [{ ...base, labels: { alertname: `Provider${nul}Down` } }] })).toEqual([
+      `alerts.0.labels.alertname: ${why}`,
+    ]);
+    expect(issues({ alerts: [{ ...base, labels: { [`a${nul}`]: 'x' } }] })).toHaveLength(1);
+    expect(issues({ alerts: [{ ...base, annotations: { summary: nul } }] })).toEqual([
+      `alerts.0.annotations.summary: ${why}`,
+    ]);
+    expect(issues({ alerts: [{ ...base, fingerprint: `f${nul}` }] })).toEqual([
+      `alerts.0.fingerprint: ${why}`,
+    ]);
+    expect(issues({ groupKey: nul })).toEqual([`groupKey: ${why}`]);
+    expect(issues({})).toEqual([]);
+  });
+});

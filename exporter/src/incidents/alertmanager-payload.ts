@@ -5,7 +5,9 @@ import type { AlertChange, IncidentLevel } from '@ops-cockpit/core';
 export const NO_INCIDENT_LABEL = 'incident';
 export const NO_INCIDENT_VALUE = 'false';
 
-const labelSet = z.record(z.string(), z.string());
+// Postgres text and jsonb cannot hold U+0000: refused here with the field named, not a 500 at the INSERT.
+const text = z.string().refine((v) => !v.includes('\u0000'), 'must not contain the NUL character (U+0000)');
+const labelSet = z.record(text, text);
 // Go's RFC 3339 with any sub-second digits; the zero time 0001-01-01T00:00:00Z means "not set".
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -15,8 +17,8 @@ const alertSchema = z.object({
   annotations: labelSet.default({}),
   startsAt: timestamp,
   endsAt: timestamp,
-  generatorURL: z.string().max(8_192).default(''),
-  fingerprint: z.string().min(1).max(256),
+  generatorURL: text.max(8_192).default(''),
+  fingerprint: text.min(1).max(256),
 });
 
 /**
@@ -26,8 +28,8 @@ const alertSchema = z.object({
 export const alertmanagerNotificationSchema = z.object({
   version: z.literal('4'),
   status: z.enum(['firing', 'resolved']),
-  receiver: z.string(),
-  groupKey: z.string(),
+  receiver: text,
+  groupKey: text,
   alerts: z.array(alertSchema).min(1).max(10_000),
   groupLabels: labelSet.optional(),
   commonLabels: labelSet.optional(),

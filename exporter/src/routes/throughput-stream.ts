@@ -1,9 +1,14 @@
 import { Router } from 'express';
 import type { Logger } from '@ops-cockpit/core';
+import { HttpProblem } from '../http/problem.js';
 import type { OpsData } from '../ops-data.js';
 
 export interface StreamOptions {
   pushSeconds: number;
+  /** Open streams this process serves at most; beyond it 503 (THROUGHPUT_STREAMS_MAX). */
+  maxStreams: number;
+  /** Open streams one client address holds at most; beyond it 429 (THROUGHPUT_STREAMS_PER_CLIENT). */
+  maxStreamsPerClient: number;
   /** Comment lines keep proxies from closing an idle stream. */
   heartbeatSeconds?: number;
 }
@@ -16,8 +21,31 @@ export interface StreamOptions {
 export function throughputStreamRoutes(data: OpsData, logger: Logger, opts: StreamOptions) {
   const router = Router();
   const open = new Set<() => void>();
+  const perClient = new Map<string, number>();
+  const retryAfter = { 'retry-after': String(opts.pushSeconds) };
 
   router.get('/api/ops/throughput/stream', (req, res) => {
+    // Each stream holds a socket and two timers for as long as the client likes: bounded, so anonymous clients
+    // cannot pile them up (3,000 were accepted before, +52 MB).
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const held = perClient.get(client) ?? 0;
+    if (held >= opts.maxStreamsPerClient) {
+      throw new HttpProblem(
+        'rate-limited',
+        `this address already holds ${opts.maxStreamsPerClient} live-signal streams (THROUGHPUT_STREAMS_PER_CLIENT)`,
+        {},
+        retryAfter,
+      );
+    }
+    if (open.size >= opts.maxStreams) {
+      throw new HttpProblem(
+        'dependency-unavailable',
+        `this exporter already serves ${opts.maxStreams} live-signal streams (THROUGHPUT_STREAMS_MAX)`,
+        {},
+        retryAfter,
+      );
+    }
+    perClient.set(client, held + 1);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache, no-transform',
@@ -38,9 +66,12 @@ export function throughputStreamRoutes(data: OpsData, logger: Logger, opts: Stre
     const pushTimer = setInterval(() => void push(), opts.pushSeconds * 1000);
     const beatTimer = setInterval(() => res.write(': heartbeat\n\n'), (opts.heartbeatSeconds ?? 15) * 1000);
     const end = () => {
+      if (!open.delete(end)) return;
       clearInterval(pushTimer);
       clearInterval(beatTimer);
-      open.delete(end);
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
       res.end();
     };
     open.add(end);

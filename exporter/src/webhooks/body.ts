@@ -45,6 +45,37 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyResul
   });
 }
 
+/**
+ * Deepest JSON nesting a webhook body may have. Provider payloads nest 3-4 levels; a body nesting thousands
+ * deep made later recursion (validation, logging, stringify) overflow the stack, a 5xx for bad input.
+ */
+export const WEBHOOK_MAX_DEPTH = 32;
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Whether `body` (JSON text) nests objects and arrays deeper than `max`, read in one pass before parsing. */
+export function jsonNestingExceeds(body: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i += 1) {
+    const c = body[i];
+    if (inString) {
+      if (c === BACKSLASH) i += 1;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth -= 1;
+  }
+  return false;
+}
+
 export type MediaCheck = 'ok' | 'not_json' | 'bad_charset' | 'encoded';
 
 /**

@@ -4,7 +4,13 @@ import { HttpProblem, problemFor, sendProblem } from '../http/problem.js';
 import { methodLabel, recordHttpRequest, UNMATCHED_ROUTE } from '../http/request-metrics.js';
 import { sendJson, sendJsonText } from '../http/reply.js';
 import type { ExporterMetrics } from '../metrics.js';
-import { checkJsonMedia, readBody, WEBHOOK_BODY_LIMIT } from './body.js';
+import {
+  checkJsonMedia,
+  jsonNestingExceeds,
+  readBody,
+  WEBHOOK_BODY_LIMIT,
+  WEBHOOK_MAX_DEPTH,
+} from './body.js';
 import { createIngestAppender } from './ingest-append.js';
 import { createLiveCounters, type LiveCounters } from './live-counters.js';
 import type { LinkedAccounts } from './linked-accounts.js';
@@ -130,6 +136,9 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     }
     const nowMs = now();
     adapter.verify?.(req.headers, read.body, nowMs, ctx);
+    if (jsonNestingExceeds(read.body, WEBHOOK_MAX_DEPTH)) {
+      throw new HttpProblem('malformed-json', `JSON nests deeper than ${WEBHOOK_MAX_DEPTH} levels`);
+    }
     let body: unknown;
     try {
       body = JSON.parse(read.body.toString('utf8'));
