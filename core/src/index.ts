@@ -23,6 +23,7 @@ export * from './contracts/ingest.js';
 export * from './contracts/redis-keys.js';
 export * from './contracts/nudges.js';
 export * from './contracts/chaos.js';
+export * from './contracts/column-limits.js';
 export * from './providers/strava.js';
 export * from './providers/garmin.js';
 export * from './providers/apple-health.js';

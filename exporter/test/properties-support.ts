@@ -115,3 +115,64 @@ export function rawExchange(port: number, bytes: Uint8Array, timeoutMs = 5_000):
     socket.on('connect', () => socket.end(bytes));
   });
 }
+
+/**
+ * Values at the edges of what the database and the domain hold (core's COLUMN_LIMITS): the inputs a schema is
+ * most likely to let through wrongly. Mostly near a limit on either side, some plainly fine.
+ */
+export const boundaryText: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(
+    '',
+    'a',
+    'run',
+    ' ',
+    '\u0000',
+    'a\u0000b',
+    '\u0001\u001f\u007f',
+    '\u2028\u2029',
+    '\ud83c\udfc3',
+  ),
+  fc
+    .constantFrom(254, 255, 256, 8_000)
+    .chain((n) => fc.constantFrom('x', '\ud835\udfd8').map((c) => c.repeat(n))),
+  fc.string({ maxLength: 20, unit: 'binary' }),
+);
+
+export const boundaryNumber: fc.Arbitrary<number> = fc.oneof(
+  fc.constantFrom(
+    0,
+    -0,
+    -1,
+    0.5,
+    1e308,
+    -1e308,
+    Number.MIN_VALUE,
+    Number.MAX_SAFE_INTEGER,
+    2 ** 31 - 1,
+    2 ** 31,
+    999_999_999.999,
+    999_999_999.9994,
+    1_000_000_000,
+    1e12,
+    1e15,
+  ),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.integer(),
+);
+
+/** Unix seconds around the time window's edges (2000-01-01, one day from now) and beyond any date. */
+export function boundaryEpochSeconds(nowS: number): fc.Arbitrary<number> {
+  return fc.oneof(
+    fc.constantFrom(
+      946_684_799,
+      946_684_800,
+      nowS - 3_600,
+      nowS + 86_399,
+      nowS + 86_401,
+      1e15,
+      2 ** 53 - 1,
+      -1,
+    ),
+    fc.integer({ min: 946_684_800, max: nowS }),
+  );
+}

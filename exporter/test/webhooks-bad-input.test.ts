@@ -9,6 +9,7 @@ import { Secret } from '@ops-cockpit/core';
 import { closeRedis, startApp, unreachableRedis, type RunningApp } from './harness.js';
 import {
   appleWorkout,
+  garminSummary,
   postJson,
   signedHeaders,
   stravaEvent,
@@ -193,6 +194,50 @@ describe('bad webhook input changes nothing', () => {
       'workouts.0.type',
       'workouts.0.start',
     ]);
+  });
+
+  it('values Postgres cannot hold → 422 naming the field, before any 2xx (the red team list)', async () => {
+    const fieldsOf = (body: Json) => body.errors.map((e: { field: string }) => e.field);
+    const garmin: [Record<string, unknown>, string][] = [
+      [{ summaryId: 'a\u0000b' }, 'activities.0.summaryId'],
+      [{ activityType: 'RUN\u0000' }, 'activities.0.activityType'],
+      [{ distanceInMeters: 1e308 }, 'activities.0.distanceInMeters'],
+      [{ startTimeInSeconds: 1e15 }, 'activities.0.startTimeInSeconds'],
+      [{ startTimeInSeconds: 9_007_199_254_740_991 }, 'activities.0.startTimeInSeconds'],
+      [{ durationInSeconds: 1e12 }, 'activities.0.durationInSeconds'],
+      [{ summaryId: 'x'.repeat(8_000) }, 'activities.0.summaryId'],
+      [{ userId: 'u\u0000' }, 'activities.0.userId'],
+    ];
+    for (const [over, field] of garmin) {
+      const body = await expectProblem(
+        () => postJson(at('garmin'), { activities: [garminSummary('g-any', over)] }),
+        422,
+        'validation-failed',
+      );
+      expect([over, fieldsOf(body)]).toEqual([over, [field]]);
+    }
+    const apple: [Record<string, unknown>, string][] = [
+      [{ distanceMeters: 1e308 }, 'workouts.0.distanceMeters'],
+      [{ id: 'w\u0000' }, 'workouts.0.id'],
+      [{ start: '1970-01-01T00:00:00Z' }, 'workouts.0.start'],
+      [{ end: '2026-07-02T06:00:00-04:00' }, 'workouts.0.end'], // before its start
+    ];
+    for (const [over, field] of apple) {
+      const raw = JSON.stringify({ workouts: [appleWorkout(over)] });
+      const body = await expectProblem(
+        () => postJson(at('apple-health'), raw, signedHeaders(SECRET, raw)),
+        422,
+        'validation-failed',
+      );
+      expect([over, fieldsOf(body)]).toEqual([over, [field]]);
+    }
+    // An event from the year 2100 would make every later real event for the activity look stale.
+    const future = await expectProblem(
+      () => postJson(at('strava'), stravaEvent({ event_time: 4_102_444_800 })),
+      422,
+      'validation-failed',
+    );
+    expect(fieldsOf(future)).toEqual(['event_time']);
   });
 
   it('a client that hangs up mid-body leaves the server serving', async () => {

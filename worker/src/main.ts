@@ -25,10 +25,10 @@ import {
 } from '@ops-cockpit/core';
 import { pruneProbeLogs } from './probes/provider-health-logs.js';
 import { IngestConsumer, ingestPending } from './ingest/consumer.js';
-import { applyPrepared, prepareBatch } from './ingest/process.js';
+import { applyPrepared, createPreparer } from './ingest/process.js';
 import { createHeatmapVersion, movesRollup } from './ingest/heatmap-cache.js';
 import { createIngestAdapters } from './ingest/registry.js';
-import { providerCalls } from './providers/calls.js';
+import { limitPerProvider, providerCalls } from './providers/calls.js';
 import { createMetricsServer } from './metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
 import { startQueueWorkers } from './queue-workers.js';
@@ -151,8 +151,12 @@ async function main(): Promise<void> {
     'provider probes scheduled',
   );
 
-  // Every outgoing ingest call goes through Spike Lab's one seam (target `provider`).
-  const call = withProviderChaos(chaos.gate, providerCalls({ timeoutMs: env.PROVIDER_TIMEOUT_MS }));
+  // Every outgoing ingest call goes through Spike Lab's one seam (target `provider`), WORKER_CONCURRENCY at a
+  // time per provider.
+  const call = limitPerProvider(
+    withProviderChaos(chaos.gate, providerCalls({ timeoutMs: env.PROVIDER_TIMEOUT_MS })),
+    env.WORKER_CONCURRENCY,
+  );
   const adapters = createIngestAdapters({ call, settings: env });
   const ingestConnection = createRedis({
     url: conn.redisUrl,
@@ -170,12 +174,13 @@ async function main(): Promise<void> {
   });
   const consumer = new IngestConsumer({
     redis: ingestConnection,
+    commands: redis,
     keys,
     batchSize: env.INGEST_BATCH_SIZE,
     lingerMs: env.INGEST_BATCH_LINGER_MS,
     claimIdleMs: env.INGEST_CLAIM_IDLE_MS,
     maxDeliveries: env.INGEST_MAX_DELIVERIES,
-    prepare: (envelopes) => prepareBatch({ pool, adapters }, envelopes, env.WORKER_CONCURRENCY),
+    prepare: createPreparer({ pool, adapters }, { deadlineMs: env.INGEST_ENTRY_DEADLINE_MS }),
     apply: async (batch) => {
       const applied = await applyPrepared(pool, batch);
       if (applied.some((a) => 'outcome' in a && movesRollup(a.outcome))) heatmapVersion.changed();

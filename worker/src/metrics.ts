@@ -83,7 +83,7 @@ export function createWorkerMetrics(
     }),
     ingestBatchEntries: new Histogram({
       name: 'ops_ingest_batch_entries',
-      help: 'Stream entries read per ingest batch (one XREADGROUP, topped up after INGEST_BATCH_LINGER_MS); each batch is one transaction.',
+      help: 'Stream entries applied per ingest transaction: those whose provider side settled together (group commit).',
       buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
       registers,
     }),

@@ -1,8 +1,7 @@
 import {
   createTestDatabase,
   createTestRedis,
-  freePort,
-  spawnService,
+  spawnExporterAndWorker,
   waitFor,
   type ServiceProcess,
   type TestDatabase,
@@ -29,13 +28,9 @@ beforeAll(async () => {
     `INSERT INTO provider_accounts (user_id, provider, external_user_id) VALUES ($1, 'garmin', 'g-fresh')`,
     [rows[0]!.id],
   );
-  const common = { DATABASE_URL: db.url.reveal(), REDIS_PREFIX: redis.prefix, LOG_LEVEL: 'info' };
-  const exporter = spawnService('exporter', { ...common, PORT: String(await freePort()) });
-  services.push(exporter);
-  exporterUrl = String((await exporter.waitForLog('exporter listening', 30_000)).url);
-  const worker = spawnService('worker', { ...common, WORKER_METRICS_PORT: String(await freePort()) });
-  services.push(worker);
-  await worker.waitForLog('worker running', 30_000);
+  const stack = await spawnExporterAndWorker({ DATABASE_URL: db.url.reveal(), REDIS_PREFIX: redis.prefix });
+  services.push(...stack.services);
+  exporterUrl = stack.exporterUrl;
 }, 60_000);
 
 afterAll(async () => {

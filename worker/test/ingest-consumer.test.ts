@@ -21,9 +21,8 @@ import {
 import { IngestConsumer, ingestPending } from '../src/ingest/consumer.js';
 import {
   applyPrepared,
-  prepareBatch,
+  createPreparer,
   processEnvelope,
-  settleEach,
   type IngestOutcome,
   type Prepared,
 } from '../src/ingest/process.js';
@@ -78,6 +77,7 @@ function start(
   connections.push(connection);
   const consumer = new IngestConsumer({
     redis: connection,
+    commands: t.redis,
     keys,
     batchSize: 50,
     lingerMs: opts.lingerMs ?? 20,
@@ -86,8 +86,13 @@ function start(
     // A custom `process` settles each entry in the prepare step; the real path prepares then applies in batches.
     prepare: process
       ? (envelopes) =>
-          settleEach(envelopes, 4, async (e): Promise<Prepared> => ({ outcome: await process(e) }))
-      : (envelopes) => prepareBatch({ pool: db.pool, adapters }, envelopes, 4),
+          envelopes.map((e) =>
+            process(e).then(
+              (outcome): Prepared => ({ outcome }),
+              (err: unknown) => err as Error,
+            ),
+          )
+      : createPreparer({ pool: db.pool, adapters }, { deadlineMs: 5_000 }),
     apply: (batch) => applyPrepared(db.pool, batch),
     logger: silentLogger,
     metrics,

@@ -154,6 +154,11 @@ export const workerEnvSchema = baseEnvSchema.extend({
   INGEST_CLAIM_IDLE_MS: intVar(30_000, 100, 3_600_000),
   /** Deliveries before an entry that keeps failing goes to the dead-letter stream. */
   INGEST_MAX_DELIVERIES: intVar(5, 1, 100),
+  /**
+   * Time one entry's provider side may take (waiting for a call slot, token refresh, fetch) before it is set aside
+   * for retry; entries never wait on each other, so this bounds only the slow entry itself.
+   */
+  INGEST_ENTRY_DEADLINE_MS: intVar(15_000, 100, 300_000),
   CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
   /** Seconds between two probes of one provider (60 in production, down to 1 for tests). */
   PROBE_INTERVAL_SECONDS: intVar(60, 1, 3_600),

@@ -1,18 +1,25 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { COLUMN_LIMITS, dbText, distanceMeters, isoInstant, providerId } from '../contracts/column-limits.js';
 
 /** A workout as the app's iOS client posts it from HealthKit. `userId` is the app's own user id (UUID). */
-export const appleWorkoutSchema = z.object({
-  id: z.string().min(1).max(200),
-  userId: z.string().uuid(),
-  type: z.string().min(1).max(100),
-  start: z.string().datetime({ offset: true }),
-  end: z.string().datetime({ offset: true }),
-  timezone: z.string().min(1).max(64),
-  distanceMeters: z.number().nonnegative(),
-  /** Set when the workout was deleted on the phone. */
-  deleted: z.boolean().optional(),
-});
+export const appleWorkoutSchema = z
+  .object({
+    id: providerId,
+    userId: z.uuid(),
+    type: dbText(COLUMN_LIMITS.typeLength),
+    start: isoInstant,
+    end: isoInstant,
+    /** IANA zone the workout happened in; an unknown one falls back to the offset written in `start`. */
+    timezone: dbText(64),
+    distanceMeters,
+    /** Set when the workout was deleted on the phone. */
+    deleted: z.boolean().optional(),
+  })
+  .refine((w) => Date.parse(w.end) >= Date.parse(w.start), {
+    path: ['end'],
+    message: 'must not be before start',
+  });
 export type AppleWorkout = z.infer<typeof appleWorkoutSchema>;
 
 export const appleDeliverySchema = z.object({

@@ -1,22 +1,30 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import {
+  COLUMN_LIMITS,
+  dbText,
+  distanceMeters,
+  durationSeconds,
+  epochSeconds,
+  providerId,
+} from '../contracts/column-limits.js';
 
 /** An activity summary as Garmin pushes it (data inline) or returns it from a ping's callback URL. */
 export const garminActivitySchema = z.object({
-  userId: z.string().min(1),
+  userId: providerId,
   userAccessToken: z.string().optional(),
-  summaryId: z.string().min(1),
-  activityType: z.string().min(1),
-  startTimeInSeconds: z.number().int().nonnegative(),
+  summaryId: providerId,
+  activityType: dbText(COLUMN_LIMITS.typeLength),
+  startTimeInSeconds: epochSeconds,
   startTimeOffsetInSeconds: z.number().int().min(-86_400).max(86_400),
-  durationInSeconds: z.number().int().nonnegative(),
-  distanceInMeters: z.number().nonnegative().optional().default(0),
+  durationInSeconds: durationSeconds,
+  distanceInMeters: distanceMeters.optional().default(0),
 });
 export type GarminActivity = z.infer<typeof garminActivitySchema>;
 
 /** A ping: Garmin says data is ready at `callbackURL`, to be fetched by the worker. */
 export const garminPingSchema = z.object({
-  userId: z.string().min(1),
+  userId: providerId,
   userAccessToken: z.string().optional(),
   uploadStartTimeInSeconds: z.number().int().optional(),
   uploadEndTimeInSeconds: z.number().int().optional(),

@@ -1,5 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import {
+  COLUMN_LIMITS,
+  dbText,
+  distanceMeters,
+  inTimeWindow,
+  isoInstant,
+} from '../contracts/column-limits.js';
 
 /**
  * Polar AccessLink API v3 (polar.com/accesslink-api): webhook payloads, their signature, the exercise resource.
@@ -23,7 +30,7 @@ export const polarExerciseEventSchema = z.object({
   event: z.literal('EXERCISE'),
   user_id: z.number().int().nonnegative(),
   entity_id: z.string().regex(POLAR_ENTITY_ID, 'expected a hashed exercise id (1-64 of A-Za-z0-9_-)'),
-  timestamp: z.iso.datetime({ offset: true }),
+  timestamp: isoInstant,
   url: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type PolarExerciseEvent = z.infer<typeof polarExerciseEventSchema>;
@@ -112,7 +119,12 @@ export const polarExerciseSchema = z.object({
   /** Start in the local time set on the training computer; `start_time_utc_offset` says which zone that was. */
   start_time: z
     .string()
-    .refine(isRealLocalTime, 'expected a real local time YYYY-MM-DDTHH:MM:SS without a zone'),
+    .refine(isRealLocalTime, {
+      message: 'expected a real local time YYYY-MM-DDTHH:MM:SS without a zone',
+      abort: true,
+    })
+    // Local time is within a day of the instant, so the window is checked on it as if it were UTC.
+    .refine((s) => inTimeWindow(Date.parse(`${s}Z`) / 1000), 'must lie between 2000-01-01 and now'),
   /** Minutes east of UTC when the session started. */
   start_time_utc_offset: z
     .number()
@@ -121,10 +133,17 @@ export const polarExerciseSchema = z.object({
     .max(18 * 60),
   duration: z
     .string()
-    .refine((s) => isoDurationSeconds(s) !== undefined, 'expected an ISO 8601 duration like PT1H2M3S'),
+    .refine((s) => isoDurationSeconds(s) !== undefined, {
+      message: 'expected an ISO 8601 duration like PT1H2M3S',
+      abort: true,
+    })
+    .refine(
+      (s) => Math.round(isoDurationSeconds(s) ?? 0) <= COLUMN_LIMITS.durationSMax,
+      'longer than activities.moving_time_s can hold',
+    ),
   /** Metres; absent for sessions without distance (gym, yoga). */
-  distance: z.number().nonnegative().optional(),
-  sport: z.string().min(1).max(100),
+  distance: distanceMeters.optional(),
+  sport: dbText(COLUMN_LIMITS.typeLength),
   detailed_sport_info: z.string().optional(),
 });
 export type PolarExercise = z.infer<typeof polarExerciseSchema>;

@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  COLUMN_LIMITS,
+  dbText,
+  distanceMeters,
+  durationSeconds,
+  epochSeconds,
+  isoInstant,
+} from '../contracts/column-limits.js';
 
 /**
  * Strava webhook event (developers.strava.com/docs/webhooks): `updates` carries changed fields on an update
@@ -11,7 +19,7 @@ export const stravaEventSchema = z.object({
   updates: z.record(z.string(), z.unknown()).optional().default({}),
   owner_id: z.number().int().nonnegative(),
   subscription_id: z.number().int().nonnegative(),
-  event_time: z.number().int().nonnegative(),
+  event_time: epochSeconds,
 });
 export type StravaEvent = z.infer<typeof stravaEventSchema>;
 
@@ -24,12 +32,13 @@ export function stravaEventId(e: StravaEvent): string {
 export const stravaActivitySchema = z.object({
   id: z.number().int(),
   athlete: z.object({ id: z.number().int() }),
-  type: z.string().optional(),
-  sport_type: z.string().optional(),
-  distance: z.number().nonnegative(),
-  moving_time: z.number().int().nonnegative().optional(),
-  start_date: z.string(),
-  start_date_local: z.string(),
+  type: dbText(COLUMN_LIMITS.typeLength).optional(),
+  sport_type: dbText(COLUMN_LIMITS.typeLength).optional(),
+  distance: distanceMeters,
+  moving_time: durationSeconds.optional(),
+  start_date: isoInstant,
+  /** Wall-clock digits with a misleading `Z`: only its first 19 characters are read. */
+  start_date_local: z.iso.datetime({ offset: true }),
   timezone: z.string().optional(),
 });
 export type StravaActivity = z.infer<typeof stravaActivitySchema>;

@@ -103,3 +103,30 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * The built exporter and worker as processes on free ports, both with `env` (database, prefix…) and each with its
+ * own extras; resolves once both say they are ready. The caller stops `services` when done.
+ */
+export async function spawnExporterAndWorker(
+  env: Record<string, string>,
+  extra: { exporter?: Record<string, string>; worker?: Record<string, string> } = {},
+): Promise<{ exporterUrl: string; services: ServiceProcess[] }> {
+  const services: ServiceProcess[] = [];
+  try {
+    const exporter = spawnService('exporter', { ...env, PORT: String(await freePort()), ...extra.exporter });
+    services.push(exporter);
+    const exporterUrl = String((await exporter.waitForLog('exporter listening', 30_000)).url);
+    const worker = spawnService('worker', {
+      ...env,
+      WORKER_METRICS_PORT: String(await freePort()),
+      ...extra.worker,
+    });
+    services.push(worker);
+    await worker.waitForLog('worker running', 30_000);
+    return { exporterUrl, services };
+  } catch (err) {
+    for (const s of services) await s.stop('SIGKILL');
+    throw err;
+  }
+}

@@ -12,12 +12,17 @@ import {
 } from '@ops-cockpit/core';
 import { ProviderError } from '../providers/errors.js';
 import { backoffMs, outagePauseMs } from './backoff.js';
-import type { Applied, Prepared } from './process.js';
+import type { Applied, Prepared, Preparer } from './process.js';
 import type { WorkerMetrics } from '../metrics.js';
 
 export interface IngestConsumerOptions {
   /** A connection of its own: XREADGROUP BLOCK holds it while waiting. */
   redis: Redis;
+  /**
+   * Another connection, for what the commits and the heartbeat send (acknowledgements, retry states, dead
+   * letters) while the loop may hold `redis` in a blocked read: on `redis` they would wait up to a second.
+   */
+  commands: Redis;
   keys: RedisKeys;
   batchSize: number;
   /** After a short read, wait this long and top the batch up (fewer, larger transactions); 0 does not wait. */
@@ -25,9 +30,14 @@ export interface IngestConsumerOptions {
   /** Pending entries idle this long are claimed: their consumer died, or their retry is due. */
   claimIdleMs: number;
   maxDeliveries: number;
-  /** Provider side of a batch (account lookups, provider calls): per entry, what to apply or why it is not ready. */
-  prepare: (envelopes: readonly IngestEnvelope[]) => Promise<(Prepared | Error)[]>;
-  /** Writes a whole batch of prepared entries in one transaction; throws when the transaction itself fails. */
+  /** Entries read and not yet applied or set aside, at most; reading waits while this many are (2 × batchSize). */
+  maxInFlight?: number;
+  /**
+   * Provider side of a read batch (account lookups, provider calls): per entry, a promise of what to apply or of
+   * why it is not ready, each settling on its own (process.ts's createPreparer, with its deadline).
+   */
+  prepare: Preparer;
+  /** Writes prepared entries in one transaction; throws when the transaction itself fails. */
   apply: (batch: Prepared[]) => Promise<Applied[]>;
   logger: Logger;
   metrics: WorkerMetrics;
@@ -44,6 +54,12 @@ interface Work {
   raw: string;
   envelope: IngestEnvelope;
   retry: RetryState | undefined;
+}
+
+/** An entry whose provider side is done: what to apply, or why it is not ready. */
+interface Settled {
+  w: Work;
+  result: Prepared | Error;
 }
 
 function fieldOf(fields: string[], name: string): string | undefined {
@@ -68,13 +84,31 @@ function parseEnvelope(raw: string | undefined): IngestEnvelope | undefined {
  * fails permanently, moves to the dead-letter stream with its reason, so nothing is silently dropped.
  * A dependency outage (Postgres unreachable) is no failure of the entry: it stays pending without counting
  * against INGEST_MAX_DELIVERIES, and the consumer backs off as a whole until the dependency answers again.
+ *
+ * Entries are pipelined, not held batch by batch: each read entry prepares on its own (under its deadline), and
+ * whatever has settled is applied together in one transaction (group commit) while the loop goes on reading.
+ * So an entry waiting on a slow provider never holds back the entries read with it or after it; only the
+ * in-flight bound (maxInFlight) makes reading wait.
  */
 export class IngestConsumer {
   readonly name = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   #stopping = false;
   #loop: Promise<void> | undefined;
+  /** Entries read or claimed and not yet applied or set aside, by stream id. */
+  readonly #inflight = new Map<string, Work>();
+  /** Settled entries waiting for the next commit. */
+  #ready: Settled[] = [];
+  #draining: Promise<void> | undefined;
+  /** Woken whenever entries leave #inflight (room to read, or idle for close). */
+  #waiters: (() => void)[] = [];
+  /** What the commits since the loop last looked said: a dependency outage, or all fine. */
+  #commits: 'outage' | 'ok' | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  readonly #maxInFlight: number;
 
-  constructor(private readonly opts: IngestConsumerOptions) {}
+  constructor(private readonly opts: IngestConsumerOptions) {
+    this.#maxInFlight = Math.max(1, opts.maxInFlight ?? opts.batchSize * 2);
+  }
 
   async ensureGroup(): Promise<void> {
     try {
@@ -86,13 +120,45 @@ export class IngestConsumer {
   }
 
   start(): void {
+    this.#heartbeat ??= this.#startHeartbeat();
     this.#loop ??= this.#run();
   }
 
-  /** Stops reading; entries in progress finish (and are acknowledged) before this resolves. */
+  /** Entries read and not yet applied or set aside. */
+  get inFlight(): number {
+    return this.#inflight.size;
+  }
+
+  /**
+   * Stops reading; entries in flight finish (applied and acknowledged, or set aside for retry, each within its
+   * deadline) before this resolves.
+   */
   async close(): Promise<void> {
     this.#stopping = true;
+    this.#wake();
     await this.#loop;
+    while (this.#inflight.size > 0) await new Promise<void>((r) => this.#waiters.push(r));
+    await this.#draining;
+    clearInterval(this.#heartbeat);
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Free places in the in-flight window; waits (or returns 0 when stopping) while there are none. */
+  async #room(): Promise<number> {
+    while (!this.#stopping && this.#inflight.size >= this.#maxInFlight) {
+      await new Promise<void>((r) => this.#waiters.push(r));
+    }
+    return this.#stopping ? 0 : this.#maxInFlight - this.#inflight.size;
+  }
+
+  /** The commits' verdict since the last call: true outage, false fine, undefined no commit happened. */
+  #takeCommits(): 'outage' | 'ok' | undefined {
+    const seen = this.#commits;
+    this.#commits = undefined;
+    return seen;
   }
 
   async #run(): Promise<void> {
@@ -109,22 +175,24 @@ export class IngestConsumer {
           await this.ensureGroup();
           needGroup = false;
         }
-        let outage = false;
+        if ((await this.#room()) === 0) break;
         if (Date.now() >= nextClaim) {
-          outage = await this.#claimStale();
+          await this.#claimStale();
           nextClaim = Date.now() + blockMs;
         }
-        const entries = await this.#read(opts.batchSize, blockMs);
-        if (entries.length > 0 && entries.length < opts.batchSize && opts.lingerMs > 0 && !this.#stopping) {
+        const room = await this.#room();
+        if (room === 0) break;
+        const want = Math.min(opts.batchSize, room);
+        const entries = await this.#read(want, blockMs);
+        if (entries.length > 0 && entries.length < want && opts.lingerMs > 0 && !this.#stopping) {
           await new Promise((r) => setTimeout(r, opts.lingerMs));
           // Stopping meanwhile: finish what is in hand, take nothing new.
-          if (!this.#stopping) entries.push(...(await this.#read(opts.batchSize - entries.length)));
+          if (!this.#stopping) entries.push(...(await this.#read(want - entries.length)));
         }
-        if (entries.length) {
-          opts.metrics.ingestBatchEntries.observe(entries.length);
-          outage = (await this.#handleAll(entries)) || outage;
-        }
-        outages = outage ? outages + 1 : 0;
+        if (entries.length) await this.#dispatch(entries);
+        const commits = this.#takeCommits();
+        if (commits === 'outage') outages += 1;
+        else if (commits === 'ok') outages = 0;
       } catch (err) {
         if (this.#stopping) break;
         needGroup = true;
@@ -175,23 +243,21 @@ export class IngestConsumer {
     }
   }
 
-  /**
-   * Takes over entries idle past claimIdleMs: a dead consumer's, or ones whose retry is due. True when a
-   * dependency outage stopped one of them.
-   */
-  async #claimStale(): Promise<boolean> {
+  /** Takes over entries idle past claimIdleMs (a dead consumer's, or ones whose retry is due), room permitting. */
+  async #claimStale(): Promise<void> {
     const { opts } = this;
-    let outage = false;
     let cursor = '0-0';
     for (let round = 0; round < 10; round++) {
-      const [next, entries, deleted] = (await opts.redis.xautoclaim(
+      const room = this.#stopping ? 0 : this.#maxInFlight - this.#inflight.size;
+      if (room <= 0) return;
+      const [next, claimed, deleted] = (await opts.redis.xautoclaim(
         opts.keys.ingestStream,
         INGEST_GROUP,
         this.name,
         opts.claimIdleMs,
         cursor,
         'COUNT',
-        opts.batchSize,
+        Math.min(opts.batchSize, room),
       )) as [string, Entry[], string[]];
       if (deleted?.length) {
         // Trimmed off the stream while still pending (backlog beyond INGEST_STREAM_MAXLEN): count, and ack.
@@ -199,44 +265,43 @@ export class IngestConsumer {
         opts.metrics.ingestJobs.inc({ provider: 'unknown', outcome: 'trimmed' }, deleted.length);
         opts.logger.error({ count: deleted.length }, 'pending ingest entries were trimmed before processing');
       }
-      if (entries.length) outage = (await this.#handleAll(entries)) || outage;
+      // Ours already (a heartbeat missed under load): in flight here, not to be prepared twice.
+      const entries = claimed.filter(([id]) => !this.#inflight.has(id));
+      if (entries.length) await this.#dispatch(entries);
       cursor = next;
       // During an outage every claimed entry fails the same way: one round is enough to notice.
-      if (cursor === '0-0' || outage) return outage;
+      if (cursor === '0-0' || this.#commits === 'outage') return;
     }
-    return outage;
   }
 
   /**
-   * One read batch, its entries kept from looking idle meanwhile: a batch slowed by provider calls can take
-   * longer than claimIdleMs, and another consumer would then take its entries over and apply them twice.
-   * `XCLAIM … 0 … JUSTID` by their owner resets their idle time without counting a delivery; when this consumer
-   * dies the heartbeat stops with it, and its entries are taken over as before. True when a dependency outage
-   * kept an entry from being applied.
+   * Keeps the entries in flight from looking idle: one waiting on a slow provider can take longer than
+   * claimIdleMs, and another consumer would then take it over and apply it twice. `XCLAIM … 0 … JUSTID` by their
+   * owner resets their idle time without counting a delivery; when this consumer dies the heartbeat stops with
+   * it, and its entries are taken over as before.
    */
-  async #handleAll(entries: Entry[]): Promise<boolean> {
+  #startHeartbeat(): NodeJS.Timeout {
     const { opts } = this;
-    const ids = entries.map(([id]) => id);
-    const heartbeat = setInterval(
+    const timer = setInterval(
       () => {
-        opts.redis
-          .xclaim(opts.keys.ingestStream, INGEST_GROUP, this.name, 0, ...ids, 'JUSTID')
-          .catch(() => undefined);
+        const ids = [...this.#inflight.keys()];
+        for (let i = 0; i < ids.length; i += 1_000) {
+          opts.commands
+            .xclaim(opts.keys.ingestStream, INGEST_GROUP, this.name, 0, ...ids.slice(i, i + 1_000), 'JUSTID')
+            .catch(() => undefined);
+        }
       },
       Math.max(20, Math.floor(opts.claimIdleMs / 3)),
     );
-    try {
-      return await this.#handleBatch(entries);
-    } finally {
-      clearInterval(heartbeat);
-    }
+    timer.unref();
+    return timer;
   }
 
   /**
-   * Parse, skip entries whose retry is not due, prepare them (lookups, provider calls), apply all in one
-   * transaction, then acknowledge the applied ones in one round trip.
+   * Parses a read batch, skips entries whose retry is not due, and starts their provider side; each entry joins
+   * the next commit as soon as it has settled. Returns once they are all in flight, not when they are applied.
    */
-  async #handleBatch(entries: Entry[]): Promise<boolean> {
+  async #dispatch(entries: Entry[]): Promise<void> {
     const { opts } = this;
     const states = await opts.redis.hmget(opts.keys.ingestRetry, ...entries.map(([id]) => id));
     const work: Work[] = [];
@@ -252,35 +317,74 @@ export class IngestConsumer {
       if (retry && retry.nextAt > Date.now()) continue; // claimed early; stays pending until its backoff is over
       work.push({ id, raw: raw!, envelope, retry });
     }
-    if (!work.length) return false;
-
-    let prepared: (Prepared | Error)[];
+    if (!work.length) return;
+    for (const w of work) this.#inflight.set(w.id, w);
+    let pending: Promise<Prepared | Error>[];
     try {
-      prepared = await opts.prepare(work.map((w) => w.envelope));
+      pending = opts.prepare(work.map((w) => w.envelope));
     } catch (err) {
-      prepared = work.map(() => err as Error);
+      pending = work.map(() => Promise.resolve(err as Error));
     }
+    work.forEach((w, i) => {
+      const settle = (result: Prepared | Error) => this.#settle({ w, result });
+      (pending[i] ?? Promise.resolve(new Error('not prepared'))).then(settle, (err: unknown) =>
+        settle(err instanceof Error ? err : new Error(String(err))),
+      );
+    });
+  }
 
-    const ready = work.flatMap((w, i) =>
-      prepared[i] instanceof Error ? [] : [{ w, p: prepared[i] as Prepared }],
-    );
-    let applied: Applied[];
+  #settle(settled: Settled): void {
+    this.#ready.push(settled);
+    this.#draining ??= this.#drain();
+  }
+
+  /**
+   * Commits what has settled, in rounds: everything that settled during one commit goes into the next. The
+   * first round waits one turn of the event loop, so the entries that settle together are committed together.
+   */
+  async #drain(): Promise<void> {
     try {
-      applied = ready.length ? await opts.apply(ready.map((r) => r.p)) : [];
+      await new Promise((r) => setImmediate(r));
+      while (this.#ready.length) {
+        const round = this.#ready.splice(0);
+        try {
+          await this.#commit(round);
+        } catch (err) {
+          // Redis failed the acknowledgement: the entries stay pending and are claimed again (applying twice
+          // changes nothing: the writes are idempotent).
+          this.opts.logger.warn(
+            { err: (err as Error).message },
+            'ingest commit failed; entries stay pending',
+          );
+        } finally {
+          for (const { w } of round) this.#inflight.delete(w.id);
+          this.#wake();
+        }
+      }
+    } finally {
+      this.#draining = undefined;
+    }
+  }
+
+  /** Applies the ready entries of a round in one transaction, acknowledges them in one round trip, fails the rest. */
+  async #commit(round: Settled[]): Promise<void> {
+    const { opts } = this;
+    const ready = round.filter((s): s is { w: Work; result: Prepared } => !(s.result instanceof Error));
+    let applied: Applied[];
+    if (ready.length) opts.metrics.ingestBatchEntries.observe(ready.length);
+    try {
+      applied = ready.length ? await opts.apply(ready.map((r) => r.result)) : [];
     } catch (err) {
       applied = ready.map(() => ({ error: err as Error }));
     }
     const results = new Map<Work, Applied>();
-    work.forEach((w, i) => {
-      const p = prepared[i];
-      if (p instanceof Error) results.set(w, { error: p });
-    });
+    for (const s of round) if (s.result instanceof Error) results.set(s.w, { error: s.result });
     ready.forEach((r, i) => results.set(r.w, applied[i] ?? { error: new Error('not applied') }));
 
-    const done = work.filter((w) => 'outcome' in results.get(w)!);
+    const done = round.map((s) => s.w).filter((w) => 'outcome' in results.get(w)!);
     if (done.length) {
       const ids = done.map((w) => w.id);
-      await opts.redis
+      await opts.commands
         .multi()
         .xack(opts.keys.ingestStream, INGEST_GROUP, ...ids)
         .hdel(opts.keys.ingestRetry, ...ids)
@@ -293,11 +397,12 @@ export class IngestConsumer {
       }
     }
     let outage = false;
-    for (const w of work) {
+    for (const { w } of round) {
       const result = results.get(w)!;
       if ('error' in result) outage = (await this.#fail(w, result.error)) || outage;
     }
-    return outage;
+    if (outage) this.#commits = 'outage';
+    else this.#commits ??= 'ok';
   }
 
   /**
@@ -329,7 +434,7 @@ export class IngestConsumer {
       failures,
       nextAt: Date.now() + backoffMs(failures, opts.claimIdleMs, retryAfter),
     };
-    await opts.redis.hset(opts.keys.ingestRetry, id, JSON.stringify(state)).catch(() => undefined);
+    await opts.commands.hset(opts.keys.ingestRetry, id, JSON.stringify(state)).catch(() => undefined);
     opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome: 'retried' });
     opts.logger.info(
       { id, provider: envelope.provider, err: message, failures, retryAt: new Date(state.nextAt) },
@@ -346,7 +451,7 @@ export class IngestConsumer {
     attempts: number,
   ): Promise<void> {
     const { opts } = this;
-    await opts.redis
+    await opts.commands
       .multi()
       .xadd(
         opts.keys.ingestDeadLetter,

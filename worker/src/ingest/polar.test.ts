@@ -36,7 +36,7 @@ describe('fromPolar', () => {
     for (const [start, offsetMin] of [
       ['2026-11-20T07:15:09', -300],
       ['2026-03-29T02:30:00', 120],
-      ['2026-12-31T23:59:59', 330],
+      ['2025-12-31T23:59:59', 330],
       ['2026-01-01T00:00:00', -600],
     ] as const) {
       const polar = fromPolar(exercise({ start_time: start, start_time_utc_offset: offsetMin }), 'u', at);

@@ -8,6 +8,7 @@ import {
 import { preloadLookups, queryLookups, type AccountLookups } from './accounts.js';
 import type { IngestOutcome, Prepared, WantedLookups } from './adapter.js';
 import { adapterFor, type IngestAdapters } from './registry.js';
+import { ProviderError } from '../providers/errors.js';
 
 export type { IngestOutcome, Prepared } from './adapter.js';
 
@@ -27,7 +28,7 @@ export interface ProcessDeps {
   pool: Pool;
   /** Every provider's ingest adapter (registry.ts). */
   adapters: IngestAdapters;
-  /** Account and user lookups (default: one query each; prepareBatch reads a whole batch's at once). */
+  /** Account and user lookups (default: one query each; createPreparer reads a whole batch's at once). */
   lookups?: AccountLookups;
 }
 
@@ -43,26 +44,6 @@ export function prepareEnvelope(deps: ProcessDeps, env: IngestEnvelope): Promise
   return adapterFor(deps.adapters, env).prepare(env, { pool: deps.pool, lookups });
 }
 
-/** Runs `fn` over `items`, at most `concurrency` at a time; each result is its value or the error it threw. */
-export async function settleEach<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T) => Promise<R>,
-): Promise<(R | Error)[]> {
-  const out: (R | Error)[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!).catch((err: unknown) =>
-        err instanceof Error ? err : new Error(String(err)),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
-  return out;
-}
-
 /** Whose account or user record each envelope's prepare step will look up, as its adapter says. */
 function lookupsWanted(adapters: IngestAdapters, envelopes: readonly IngestEnvelope[]): WantedLookups {
   const wanted: WantedLookups = { accounts: [], users: [] };
@@ -70,22 +51,51 @@ function lookupsWanted(adapters: IngestAdapters, envelopes: readonly IngestEnvel
   return wanted;
 }
 
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
 /**
- * The provider side of a read batch: the accounts and users of every entry in two queries, then each entry's
- * provider calls `concurrency` at a time. Per entry: what to apply, or the error that kept it from being ready.
+ * `work`, or a transient ProviderError once `ms` have passed without it settling. What `work` still does after
+ * that is bounded by its own calls' timeouts (PROVIDER_TIMEOUT_MS); its result is no longer waited for.
  */
-export async function prepareBatch(
-  deps: ProcessDeps,
-  envelopes: readonly IngestEnvelope[],
-  concurrency: number,
-): Promise<(Prepared | Error)[]> {
-  let lookups: AccountLookups;
-  try {
-    lookups = await preloadLookups(deps.pool, lookupsWanted(deps.adapters, envelopes));
-  } catch (err) {
-    return envelopes.map(() => err as Error);
-  }
-  return settleEach(envelopes, concurrency, (env) => prepareEnvelope({ ...deps, lookups }, env));
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new ProviderError('timeout', `${what}: not ready within ${ms} ms (INGEST_ENTRY_DEADLINE_MS)`)),
+      ms,
+    );
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Per entry of a read batch: a promise of what to apply, or of the error that kept it from being ready. */
+export type Preparer = (envelopes: readonly IngestEnvelope[]) => Promise<Prepared | Error>[];
+
+/**
+ * The provider side of read batches. A batch's accounts and users are read in two queries; then every entry
+ * prepares on its own, under its own deadline, and its promise settles as soon as it is ready, so one slow or
+ * hostile provider endpoint holds back only its own entry (outgoing calls are bounded per provider in
+ * calls.ts). Batches' lookups run in the order the batches were read, so entries without provider calls settle
+ * in stream order.
+ */
+export function createPreparer(deps: ProcessDeps, opts: { deadlineMs: number }): Preparer {
+  let previous: Promise<unknown> = Promise.resolve();
+  return (envelopes) => {
+    const lookups = previous.then(() => preloadLookups(deps.pool, lookupsWanted(deps.adapters, envelopes)));
+    previous = lookups.catch(() => undefined);
+    return envelopes.map((env) =>
+      lookups
+        .then((preloaded) =>
+          withDeadline(
+            prepareEnvelope({ ...deps, lookups: preloaded }, env),
+            opts.deadlineMs,
+            `${env.provider} ${env.kind} ${env.eventId}`,
+          ),
+        )
+        .catch(asError),
+    );
+  };
 }
 
 function combined(results: WriteResult[]): IngestOutcome {

@@ -1,4 +1,5 @@
 import type { Provider } from '@ops-cockpit/core';
+import pLimit from 'p-limit';
 import { fetchJson } from './errors.js';
 
 /**
@@ -18,4 +19,18 @@ export type ProviderCall = (
 /** fetch with `timeoutMs`; main wraps it with Spike Lab's gate. */
 export function providerCalls(opts: { timeoutMs: number }): ProviderCall {
   return (_provider, url, init = {}, onHeaders) => fetchJson(url, init, opts.timeoutMs, onHeaders);
+}
+
+/**
+ * At most `perProvider` calls in flight to each provider; the others wait their turn, in order. A slow or
+ * hostile endpoint (a Garmin callback that never answers) then holds its own provider's slots only, never
+ * another provider's, and each entry's wait counts against its own deadline (INGEST_ENTRY_DEADLINE_MS).
+ */
+export function limitPerProvider(call: ProviderCall, perProvider: number): ProviderCall {
+  const limits = new Map<Provider, pLimit.Limit>();
+  return (provider, url, init, onHeaders) => {
+    let limit = limits.get(provider);
+    if (!limit) limits.set(provider, (limit = pLimit(perProvider)));
+    return limit(() => call(provider, url, init, onHeaders));
+  };
 }
