@@ -154,6 +154,7 @@ async function main() {
       ...common,
       WORKER_METRICS_PORT: String(workerPort),
       STRAVA_API_URL: simulator.url,
+      GARMIN_API_HOSTS: simulator.url,
       ...settings.workerEnv,
     },
     workerPort,

@@ -19,6 +19,7 @@ const simulatorUrl = `http://127.0.0.1:${process.env.SIMULATOR_PORT || 9400}`;
 /** Settings demo mode fills in when unset, so the simulator's traffic is accepted and its API is used. */
 const demoDefaults = {
   STRAVA_API_URL: simulatorUrl,
+  GARMIN_API_HOSTS: simulatorUrl,
   EXPORTER_URL: `http://127.0.0.1:${process.env.PORT || 8080}`,
   // Nudge e-mails go to the simulator's fake SendGrid (its outbox: GET /control/outbox).
   NUDGE_EMAIL_TRANSPORT: 'sendgrid',

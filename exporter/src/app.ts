@@ -122,7 +122,13 @@ export function createApp(deps: AppDeps): OpsApp {
   app.use(opsReadRoutes(deps.ops));
   app.use(providerHealthRoutes(deps.ops));
   app.use(alertmanagerRoutes({ store: deps.incidents.store, token: deps.incidents.alertmanagerToken }));
-  app.use(incidentRoutes({ store: deps.incidents.store, operators }));
+  app.use(
+    incidentRoutes({
+      store: deps.incidents.store,
+      operators,
+      grafanaOperator: deps.incidents.grafanaOperator,
+    }),
+  );
   app.use(statusRoutes(deps.incidents.readCalm));
   app.use(chaosRoutes(deps.chaos, { rateLimit: limiter('chaos') }));
   app.use(quietUsersRoutes(deps.nudges));

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     pool,
     alertmanagerToken: optionalSecret(env.ALERTMANAGER_TOKEN),
     operatorTokens: new Secret(env.OPS_OPERATOR_TOKENS),
+    grafanaOperator: env.OPS_GRAFANA_OPERATOR,
   });
   registerCalmGauges(registry, incidents.readCalm, logger);
   const chaos = createChaosDeps({

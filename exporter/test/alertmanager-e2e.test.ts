@@ -112,6 +112,7 @@ it('provider down → alert → incident → calm score −60 → recovery → r
     REDIS_PREFIX: redis.prefix,
     WORKER_METRICS_PORT: String(workerPort),
     STRAVA_API_URL: sim.url,
+    GARMIN_API_HOSTS: sim.url,
     STRAVA_PROBE_TOKEN: sim.world.issueToken(1001, Date.now()).accessToken,
     PROBE_INTERVAL_SECONDS: '1',
     PROBE_TIMEOUT_MS: '500',

@@ -107,6 +107,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       ...common,
       WORKER_METRICS_PORT: String(workerPort),
       STRAVA_API_URL: sim.url,
+      GARMIN_API_HOSTS: sim.url,
       STRAVA_PROBE_TOKEN: sim.world.issueToken(1001, Date.now()).accessToken,
       GARMIN_PROBE_URL: `${sim.url}/healthz`,
       POLAR_PROBE_URL: `${sim.url}/healthz`,

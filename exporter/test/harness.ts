@@ -67,6 +67,8 @@ export async function startApp(deps: {
   alertmanagerToken?: string;
   /** OPS_OPERATOR_TOKENS, `name:token,...` (default none). */
   operatorTokens?: string;
+  /** OPS_GRAFANA_OPERATOR (default `grafana`). */
+  grafanaOperator?: string;
   /** Spike Lab settings (default: disabled, 4 active at most, re-read every 5 s, Math.random). */
   chaos?: { enabled?: boolean; maxActive?: number; refreshMs?: number; random?: () => number };
   /** NUDGE_COOLDOWN_HOURS (default 24). */
@@ -95,6 +97,7 @@ export async function startApp(deps: {
     pool: deps.pool,
     alertmanagerToken: deps.alertmanagerToken === undefined ? undefined : new Secret(deps.alertmanagerToken),
     operatorTokens: new Secret(deps.operatorTokens ?? ''),
+    grafanaOperator: deps.grafanaOperator ?? 'grafana',
   });
   registerCalmGauges(registry, incidents.readCalm, silentLogger);
   const chaos = createChaosDeps({

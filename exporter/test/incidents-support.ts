@@ -15,6 +15,8 @@ export type Json = any;
 export const AM_TOKEN = 'am-token-0123456789';
 export const ADA = 'ada-token-0123456789abcdef';
 export const BOB = 'bob-token-0123456789abcdef';
+/** The token Grafana's app proxy holds: its operator is OPS_GRAFANA_OPERATOR (`grafana`). */
+export const GRAFANA = 'grafana-token-0123456789abcdef';
 
 export let db: TestDatabase;
 export let redis: TestRedis;
@@ -30,7 +32,7 @@ export function setupIncidentsApp(): void {
       redis: redis.redis,
       prefix: redis.prefix,
       alertmanagerToken: AM_TOKEN,
-      operatorTokens: `ada:${ADA},bob:${BOB}`,
+      operatorTokens: `ada:${ADA},bob:${BOB},grafana:${GRAFANA}`,
     });
   });
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import {
   ADA,
+  GRAFANA,
   AM_TOKEN,
   BOB,
   acknowledge,
@@ -90,10 +91,26 @@ describe('GET /api/ops/incidents and acknowledge', () => {
     expect((await list('acknowledged')).body.incidents).toEqual([first.body]);
   });
 
-  it('records the Grafana user when Grafana proxies the request with an operator token', async () => {
+  it("records the Grafana user only when Grafana's proxy token sends it, and only a login", async () => {
     const ids = await seed();
+    // Another operator may not name someone else, however plausible the name (the red team's ceo@).
+    for (const user of ['ceo@example.com', '<img src=x onerror=alert(1)>']) {
+      const forged = await acknowledge(ids.b!, { authorization: `Bearer ${ADA}`, 'x-grafana-user': user });
+      expect([user, forged.status]).toEqual([user, 400]);
+      expect(forged.body.errors).toEqual([
+        { field: 'X-Grafana-User', message: 'only the operator grafana may send it' },
+      ]);
+    }
+    // From Grafana's token: a login is recorded, markup is refused.
+    const markup = await acknowledge(ids.b!, {
+      authorization: `Bearer ${GRAFANA}`,
+      'x-grafana-user': '<img src=x onerror=alert(1)>',
+    });
+    expect(markup.status).toBe(400);
+    expect(markup.body.errors[0].field).toBe('X-Grafana-User');
+    expect((await list()).body.incidents.map((i: Json) => i.fingerprint)).toEqual(['b', 'a']);
     const res = await acknowledge(ids.b!, {
-      authorization: `Bearer ${ADA}`,
+      authorization: `Bearer ${GRAFANA}`,
       'x-grafana-user': 'grace@example.org',
     });
     expect(res.status).toBe(200);

@@ -121,8 +121,13 @@ async function replayedMetric(source: string): Promise<number> {
 }
 
 describe('access', () => {
-  it('lets anyone read the listing (reads are open by default) and only an operator replay', async () => {
-    expect((await call('GET', '/api/ops/jobs/failed', undefined, {})).status).toBe(200);
+  it('lets only an operator read the listing (even with reads open) and replay', async () => {
+    expect((await call('GET', '/api/ops/jobs/failed', undefined, {})).status).toBe(401);
+    const viewerRead = await call('GET', '/api/ops/jobs/failed', undefined, {
+      authorization: `Bearer ${VIEWER}`,
+    });
+    expect(viewerRead.status).toBe(403);
+    expect((await call('GET', '/api/ops/jobs/failed')).status).toBe(200);
     const anonymous = await replay({ source: 'nudge' }, {});
     const stranger = await replay({ source: 'nudge' }, { authorization: 'Bearer not-an-operator-token-000' });
     const viewer = await replay({ source: 'nudge' }, { authorization: `Bearer ${VIEWER}` });

@@ -62,7 +62,10 @@ async function state() {
 
 const opsRoutes = routesOf(listedApp()).filter((r) => r.path.startsWith('/api/ops/'));
 const mutations = opsRoutes.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
-const reads = opsRoutes.filter((r) => r.method === 'GET');
+/** Reads for operators only, open reads or not: failure reasons speak of the inside. */
+const OPERATOR_READS = ['/api/ops/jobs/failed'];
+const reads = opsRoutes.filter((r) => r.method === 'GET' && !OPERATOR_READS.includes(r.path));
+const operatorReads = opsRoutes.filter((r) => r.method === 'GET' && OPERATOR_READS.includes(r.path));
 
 /** A concrete URL for a route template, with a body that would succeed for an operator. */
 function request(route: AppRoute): { path: string; body: unknown } {
@@ -158,6 +161,20 @@ describe('access control', () => {
     for (const route of reads) {
       const res = await send(open.url, route, {});
       expect([route.path, res.status]).toEqual([route.path, 200]);
+    }
+  });
+
+  it('the failed-work listing needs an operator token whether reads are open or not', async () => {
+    expect(operatorReads.map((r) => r.path)).toEqual(OPERATOR_READS);
+    for (const base of [open.url, closed.url]) {
+      for (const route of operatorReads) {
+        const statuses = [
+          (await send(base, route, {})).status,
+          (await send(base, route, bearer(VIEWER))).status,
+          (await send(base, route, bearer(OPERATOR))).status,
+        ];
+        expect([route.path, statuses]).toEqual([route.path, [401, 403, 200]]);
+      }
     }
   });
 

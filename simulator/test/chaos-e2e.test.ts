@@ -55,6 +55,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
     WORKER_METRICS_PORT: String(await freePort()),
     STRAVA_API_URL: sim.url,
+    GARMIN_API_HOSTS: sim.url,
     PROVIDER_TIMEOUT_MS: '3000',
     INGEST_CLAIM_IDLE_MS: '1000',
   });

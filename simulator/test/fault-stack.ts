@@ -163,6 +163,7 @@ export class FaultStack {
       ...this.common(),
       WORKER_METRICS_PORT: String(this.workerPort),
       STRAVA_API_URL: this.sim.url,
+      GARMIN_API_HOSTS: this.sim.url,
       PROVIDER_TIMEOUT_MS: '3000',
       INGEST_CLAIM_IDLE_MS: '500',
       NUDGE_EMAIL_TRANSPORT: 'sendgrid',

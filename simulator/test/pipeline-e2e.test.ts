@@ -63,6 +63,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
     WORKER_METRICS_PORT: String((workerMetricsPort = await freePort())),
     STRAVA_API_URL: sim.url,
+    GARMIN_API_HOSTS: sim.url,
     POLAR_API_URL: sim.url,
     PROVIDER_TIMEOUT_MS: '3000',
     INGEST_CLAIM_IDLE_MS: '1000',

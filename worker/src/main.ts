@@ -29,6 +29,7 @@ import { applyPrepared, createPreparer } from './ingest/process.js';
 import { createHeatmapVersion, movesRollup } from './ingest/heatmap-cache.js';
 import { createIngestAdapters } from './ingest/registry.js';
 import { limitPerProvider, providerCalls } from './providers/calls.js';
+import { outboundPolicy } from './providers/outbound-policy.js';
 import { createMetricsServer } from './metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
 import { startQueueWorkers } from './queue-workers.js';
@@ -153,10 +154,14 @@ async function main(): Promise<void> {
 
   // Every outgoing ingest call goes through Spike Lab's one seam (target `provider`), WORKER_CONCURRENCY at a
   // time per provider.
-  const call = limitPerProvider(
-    withProviderChaos(chaos.gate, providerCalls({ timeoutMs: env.PROVIDER_TIMEOUT_MS })),
-    env.WORKER_CONCURRENCY,
-  );
+  const outbound = providerCalls({
+    policy: outboundPolicy(env),
+    timeoutMs: env.PROVIDER_TIMEOUT_MS,
+    maxResponseBytes: env.PROVIDER_MAX_RESPONSE_BYTES,
+    logger,
+  });
+  shutdown.add('outbound connections', 'resources', () => outbound.close());
+  const call = limitPerProvider(withProviderChaos(chaos.gate, outbound), env.WORKER_CONCURRENCY);
   const adapters = createIngestAdapters({ call, settings: env });
   const ingestConnection = createRedis({
     url: conn.redisUrl,

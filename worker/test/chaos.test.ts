@@ -11,7 +11,7 @@ import {
 } from '@ops-cockpit/core/testing';
 import { createWorkerChaos, withProbeChaos, withProviderChaos, type WorkerChaos } from '../src/chaos.js';
 import { plainProbeCall } from '../src/probes/http-probe.js';
-import { providerCalls } from '../src/providers/calls.js';
+import { callsTo } from './calls-support.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { StravaClient } from '../src/providers/strava-client.js';
 import { createWorkerMetrics } from '../src/metrics.js';
@@ -82,7 +82,7 @@ async function set(overrides: Partial<ChaosFault>): Promise<void> {
 }
 
 /** An outgoing call as the worker makes it: through Spike Lab's seam. */
-const outgoing = () => withProviderChaos(chaos.gate, providerCalls({ timeoutMs: 2_000 }));
+const outgoing = () => withProviderChaos(chaos.gate, callsTo([base]));
 const call = (provider: 'strava' | 'garmin' = 'strava') => outgoing()(provider, `${base}/api/v3/athlete`);
 
 async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {

@@ -29,7 +29,7 @@ import {
 import { createWorkerMetrics, type WorkerMetrics } from '../src/metrics.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { createIngestAdapters } from '../src/ingest/registry.js';
-import { providerCalls } from '../src/providers/calls.js';
+import { callsTo } from './calls-support.js';
 
 let db: TestDatabase;
 let t: TestRedis;
@@ -65,7 +65,7 @@ afterEach(async () => {
 
 // The Strava client is never reached in these tests (no Strava envelopes); a closed port proves it.
 const adapters = createIngestAdapters({
-  call: providerCalls({ timeoutMs: 500 }),
+  call: callsTo([], 500),
   settings: { STRAVA_API_URL: 'http://127.0.0.1:1' },
 });
 

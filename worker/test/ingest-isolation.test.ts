@@ -23,7 +23,8 @@ import { IngestConsumer } from '../src/ingest/consumer.js';
 import { applyPrepared, createPreparer } from '../src/ingest/process.js';
 import { createIngestAdapters } from '../src/ingest/registry.js';
 import { createWorkerMetrics } from '../src/metrics.js';
-import { limitPerProvider, providerCalls, type ProviderCall } from '../src/providers/calls.js';
+import { limitPerProvider, type ProviderCall } from '../src/providers/calls.js';
+import { callsTo } from './calls-support.js';
 
 // One hostile or dead provider endpoint must hold back only its own entry: a Garmin callback that accepts the
 // connection and never answers used to stall every entry read with or after it until its timeout.
@@ -119,7 +120,10 @@ it('a never-answering callback holds back only its own entry, which is set aside
     ingestPending: async () => 0,
   });
   const adapters = createIngestAdapters({
-    call: limitPerProvider(providerCalls({ timeoutMs: 30_000 }), 4),
+    call: limitPerProvider(
+      callsTo([`http://127.0.0.1:${(hanging.address() as AddressInfo).port}`], 30_000),
+      4,
+    ),
     settings: { STRAVA_API_URL: 'http://127.0.0.1:1' },
   });
   consumer = new IngestConsumer({

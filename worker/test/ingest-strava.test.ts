@@ -6,7 +6,7 @@ import { startSimulator, type RunningSimulator } from '../../simulator/test/help
 import { processEnvelope, type ProcessDeps } from '../src/ingest/process.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { createIngestAdapters } from '../src/ingest/registry.js';
-import { providerCalls } from '../src/providers/calls.js';
+import { callsTo } from './calls-support.js';
 
 let db: TestDatabase;
 let sim: RunningSimulator;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   deps = {
     pool: db.pool,
     adapters: createIngestAdapters({
-      call: providerCalls({ timeoutMs: 2_000 }),
+      call: callsTo([sim.url]),
       settings: { STRAVA_API_URL: sim.url },
     }),
   };

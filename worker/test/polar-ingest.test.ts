@@ -14,7 +14,7 @@ import {
 import { startSimulator, type RunningSimulator } from '../../simulator/test/helpers.js';
 import { processEnvelope, type ProcessDeps } from '../src/ingest/process.js';
 import { createIngestAdapters } from '../src/ingest/registry.js';
-import { providerCalls } from '../src/providers/calls.js';
+import { callsTo } from './calls-support.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { PolarClient, polarExerciseUrl } from '../src/providers/polar-client.js';
 import type { PolarRateLimit } from '../src/providers/polar-rate-limit.js';
@@ -35,7 +35,7 @@ beforeEach(async () => {
   deps = {
     pool: db.pool,
     adapters: createIngestAdapters({
-      call: providerCalls({ timeoutMs: 2_000 }),
+      call: callsTo([sim.url]),
       settings: { POLAR_API_URL: sim.url },
     }),
   };
@@ -97,7 +97,7 @@ describe('Polar client', () => {
     const seen: PolarRateLimit[] = [];
     const client = new PolarClient({
       baseUrl: sim.url,
-      call: providerCalls({ timeoutMs: 2_000 }),
+      call: callsTo([sim.url]),
       onRateLimit: (r) => seen.push(r),
     });
     const { notice } = announce();
@@ -112,7 +112,7 @@ describe('Polar client', () => {
   });
 
   it('turns 401, 404 and 429 into ProviderErrors, still reading the rate limits', async () => {
-    const client = new PolarClient({ baseUrl: sim.url, call: providerCalls({ timeoutMs: 2_000 }) });
+    const client = new PolarClient({ baseUrl: sim.url, call: callsTo([sim.url]) });
     const { notice } = announce();
     await expect(client.getExercise('pat.1.nope', notice.entity_id)).rejects.toMatchObject({
       failure: 'unauthorized',
@@ -123,7 +123,7 @@ describe('Polar client', () => {
     expect(client.lastRateLimit?.usage).toEqual({ short: 2, long: 2 });
     await sim.close();
     sim = await startSimulator({ polarLimits: { shortLimit: 1, longLimit: 10 } });
-    const limited = new PolarClient({ baseUrl: sim.url, call: providerCalls({ timeoutMs: 2_000 }) });
+    const limited = new PolarClient({ baseUrl: sim.url, call: callsTo([sim.url]) });
     const again = announce();
     await limited.getExercise(polarTokenFor(again.notice.user_id), again.notice.entity_id);
     const err = await limited

@@ -1,6 +1,6 @@
 import { PROVIDERS } from '@ops-cockpit/core';
 import { createIngestAdapters, INGEST_ADAPTERS } from '../src/ingest/registry.js';
-import { providerCalls } from '../src/providers/calls.js';
+import { callsTo } from './calls-support.js';
 import { PROBE_TARGETS, probeTargetsFrom } from '../src/probes/targets.js';
 
 type Factories = typeof INGEST_ADAPTERS;
@@ -14,7 +14,7 @@ const noGarminProbe: typeof PROBE_TARGETS = withoutGarmin;
 
 describe('the worker registries', () => {
   it('build one ingest adapter per provider', () => {
-    const adapters = createIngestAdapters({ call: providerCalls({ timeoutMs: 100 }), settings: {} });
+    const adapters = createIngestAdapters({ call: callsTo([], 100), settings: {} });
     expect(Object.keys(adapters).sort()).toEqual([...PROVIDERS].sort());
     expect([missing, noGarminProbe]).toHaveLength(2);
   });

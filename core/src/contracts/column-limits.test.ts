@@ -7,6 +7,8 @@ import {
   distanceMeters,
   durationSeconds,
   epochSeconds,
+  eventEpochSeconds,
+  eventIsoInstant,
   inTimeWindow,
   isoInstant,
   providerId,
@@ -130,5 +132,16 @@ describe('the schemas built from the limits', () => {
     const now = Date.parse('2026-12-04T00:00:00Z');
     expect(inTimeWindow(now / 1000 + COLUMN_LIMITS.futureSkewS, now)).toBe(true);
     expect(inTimeWindow(now / 1000 + COLUMN_LIMITS.futureSkewS + 1, now)).toBe(false);
+    expect(inTimeWindow(now / 1000 + 300, now, COLUMN_LIMITS.eventSkewS)).toBe(true);
+    expect(inTimeWindow(now / 1000 + 301, now, COLUMN_LIMITS.eventSkewS)).toBe(false);
+  });
+
+  it('hold event times to 5 minutes ahead, activity times to a day', () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    expect(ok(eventEpochSeconds, nowS + 60)).toBe(true);
+    expect(ok(eventEpochSeconds, nowS + 3_600)).toBe(false); // fine for an activity's start, not for an event
+    expect(ok(epochSeconds, nowS + 3_600)).toBe(true);
+    expect(ok(eventIsoInstant, new Date((nowS + 3_600) * 1000).toISOString())).toBe(false);
+    expect(ok(eventIsoInstant, new Date((nowS - 3_600) * 1000).toISOString())).toBe(true);
   });
 });

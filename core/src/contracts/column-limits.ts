@@ -17,8 +17,13 @@ export const COLUMN_LIMITS = {
   durationSMax: 2_147_483_647,
   /** Activity and event times: not before 2000-01-01 (no tracker the challenge reads is older; CHECK in 003)… */
   earliestEpochS: 946_684_800,
-  /** …and not more than a day ahead of this clock (a device with a wrong date), so no event is made "newer" than all. */
+  /** …and an activity's start not more than a day ahead of this clock (a device with a wrong date)… */
   futureSkewS: 86_400,
+  /**
+   * …while a provider's event time (Strava's `event_time`, Polar's `timestamp`), which orders updates, may be
+   * at most 5 minutes ahead: a forged future one would mark the real events after it stale until then.
+   */
+  eventSkewS: 300,
 } as const;
 
 const NUL = '\u0000';
@@ -47,12 +52,20 @@ export const distanceMeters = z.number().nonnegative().max(COLUMN_LIMITS.distanc
 /** Whole seconds of a duration, as activities.moving_time_s holds them. */
 export const durationSeconds = z.number().int().nonnegative().max(COLUMN_LIMITS.durationSMax);
 
-/** True when `epochS` lies in the window activity and event times must fall in, read against `nowMs`. */
-export function inTimeWindow(epochS: number, nowMs = Date.now()): boolean {
-  return epochS >= COLUMN_LIMITS.earliestEpochS && epochS <= nowMs / 1000 + COLUMN_LIMITS.futureSkewS;
+/**
+ * True when `epochS` lies in the window activity times must fall in (or event times, with `skewS`
+ * COLUMN_LIMITS.eventSkewS), read against `nowMs`.
+ */
+export function inTimeWindow(
+  epochS: number,
+  nowMs = Date.now(),
+  skewS: number = COLUMN_LIMITS.futureSkewS,
+): boolean {
+  return epochS >= COLUMN_LIMITS.earliestEpochS && epochS <= nowMs / 1000 + skewS;
 }
 
 const WINDOW_MESSAGE = 'must lie between 2000-01-01 and one day from now';
+const EVENT_WINDOW_MESSAGE = 'must lie between 2000-01-01 and 5 minutes from now';
 
 /** Unix seconds within the time window. */
 export const epochSeconds = z
@@ -60,8 +73,22 @@ export const epochSeconds = z
   .int()
   .refine((s) => inTimeWindow(s), WINDOW_MESSAGE);
 
+/** A provider's event time in unix seconds: not ahead of now by more than the event skew. */
+export const eventEpochSeconds = z
+  .number()
+  .int()
+  .refine((s) => inTimeWindow(s, Date.now(), COLUMN_LIMITS.eventSkewS), EVENT_WINDOW_MESSAGE);
+
+// A malformed instant has its format issue already: the window refinements speak only of the window.
+const parsedInWindow = (s: string, skewS: number) =>
+  Number.isNaN(Date.parse(s)) || inTimeWindow(Date.parse(s) / 1000, Date.now(), skewS);
+
 /** An ISO 8601 instant with its offset, within the time window. */
 export const isoInstant = z.iso
   .datetime({ offset: true })
-  // A malformed one has its format issue already: this refinement speaks only of the window.
-  .refine((s) => Number.isNaN(Date.parse(s)) || inTimeWindow(Date.parse(s) / 1000), WINDOW_MESSAGE);
+  .refine((s) => parsedInWindow(s, COLUMN_LIMITS.futureSkewS), WINDOW_MESSAGE);
+
+/** A provider's event time as an ISO 8601 instant: not ahead of now by more than the event skew. */
+export const eventIsoInstant = z.iso
+  .datetime({ offset: true })
+  .refine((s) => parsedInWindow(s, COLUMN_LIMITS.eventSkewS), EVENT_WINDOW_MESSAGE);

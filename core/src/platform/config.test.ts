@@ -207,3 +207,31 @@ describe('connections', () => {
     expect(conn.databaseUrl.reveal()).toBe('postgres://app:s3cret@db.internal:5432/ops');
   });
 });
+
+describe('outbound allow-lists', () => {
+  it("default to the providers' published API hosts, and take host names and exact origins", () => {
+    const worker = loadEnv(workerEnvSchema, {});
+    expect(worker.GARMIN_API_HOSTS).toEqual(['apis.garmin.com']);
+    expect(worker.POLAR_API_HOSTS).toEqual(['www.polaraccesslink.com']);
+    expect(worker.PROVIDER_MAX_RESPONSE_BYTES).toBe(4 * 1024 * 1024);
+    const set = loadEnv(workerEnvSchema, { GARMIN_API_HOSTS: ' APIS.garmin.com , http://127.0.0.1:9400' });
+    expect(set.GARMIN_API_HOSTS).toEqual(['apis.garmin.com', 'http://127.0.0.1:9400']);
+  });
+
+  it('name an entry that is neither, and the operator Grafana proxies as', () => {
+    for (const bad of [
+      'http://sim:9400/path',
+      'ftp://files.example',
+      'under_score.example',
+      '*.garmin.com',
+    ]) {
+      expect(problemsOf({ GARMIN_API_HOSTS: bad }, workerEnvSchema)).toEqual([
+        `GARMIN_API_HOSTS: expected host names like api.example.com or origins like https://api.example.com:8443, got ${JSON.stringify(bad)}`,
+      ]);
+    }
+    expect(loadEnv(exporterEnvSchema, {}).OPS_GRAFANA_OPERATOR).toBe('grafana');
+    expect(problemsOf({ OPS_GRAFANA_OPERATOR: 'graf ana' })).toEqual([
+      'OPS_GRAFANA_OPERATOR: expected an operator name, got "graf ana"',
+    ]);
+  });
+});

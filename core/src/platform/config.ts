@@ -6,6 +6,7 @@ import {
   intVar,
   numberVar,
   originListVar,
+  hostListVar,
   patternVar,
   stringVar,
   urlVar,
@@ -100,6 +101,11 @@ export const exporterEnvSchema = baseEnvSchema
     NUDGE_COOLDOWN_HOURS: numberVar(24, 0, 24 * 365),
     /** First retry delay of a nudge job, doubling over its 5 attempts (30 s: 30 s, 1, 2, 4 min). */
     NUDGE_RETRY_BASE_MS: intVar(30_000, 100, 3_600_000),
+    /**
+     * The operator of OPS_OPERATOR_TOKENS whose token Grafana's app proxy sends: the only one whose requests may
+     * name a Grafana user (X-Grafana-User) as the actor.
+     */
+    OPS_GRAFANA_OPERATOR: patternVar('grafana', /^[A-Za-z0-9._-]{1,64}$/, 'an operator name'),
     /** The local demo (`npm start`): only then are the public demo tokens (core/src/platform/demo.ts) accepted. */
     DEMO: boolVar(false),
   })
@@ -138,6 +144,15 @@ export const workerEnvSchema = baseEnvSchema.extend({
   POLAR_API_URL: urlVar('https://www.polaraccesslink.com', ['http:', 'https:']),
   /** Timeout of one outgoing provider request. */
   PROVIDER_TIMEOUT_MS: intVar(10_000, 100, 120_000),
+  /**
+   * Where URLs taken from a request may be fetched (a Garmin ping's `callbackURL`): host names (https, public
+   * addresses only) or exact origins (named: any address). STRAVA_API_URL and POLAR_API_URL are allowed as
+   * configured; the demo adds the simulator's origin here.
+   */
+  GARMIN_API_HOSTS: hostListVar('apis.garmin.com'),
+  POLAR_API_HOSTS: hostListVar('www.polaraccesslink.com'),
+  /** Largest provider answer read; a larger one fails the call (a hostile endpoint cannot fill the memory). */
+  PROVIDER_MAX_RESPONSE_BYTES: intVar(4 * 1024 * 1024, 1_024, 64 * 1024 * 1024),
   /**
    * Stream entries read per XREADGROUP call, applied in one transaction. 500: a batch costs about 15 round trips
    * whatever its size, so a backlog drains faster the bigger it is (measured: lag p99 0.5-0.8 s at 2,000 events/s

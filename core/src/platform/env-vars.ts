@@ -148,6 +148,16 @@ export function stringVar(opts: { required?: boolean; minLength?: number } = {})
     });
 }
 
+/** `scheme://host[:port]` over http or https, written as URL writes its origin (no path, no trailing slash). */
+function isExactOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return ['http:', 'https:'].includes(url.protocol) && url.origin === text;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A comma-separated list of exact web origins (`scheme://host[:port]`, no path), as browsers send them in
  * `Origin`. Empty (the default) is an empty list. A wildcard is refused on purpose: CORS here is an allow-list.
@@ -159,14 +169,7 @@ export function originListVar() {
     .transform((raw, ctx): string[] => {
       if (unset(raw)) return [];
       const origins = raw.split(',').map((part) => part.trim());
-      const bad = origins.find((origin) => {
-        try {
-          const url = new URL(origin);
-          return !['http:', 'https:'].includes(url.protocol) || url.origin !== origin;
-        } catch {
-          return true;
-        }
-      });
+      const bad = origins.find((origin) => !isExactOrigin(origin));
       if (bad !== undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -175,5 +178,36 @@ export function originListVar() {
         return z.NEVER;
       }
       return [...new Set(origins)];
+    });
+}
+
+const HOST_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
+
+/**
+ * A comma-separated allow-list of outbound hosts. Each entry is a bare host name (`apis.garmin.com`: https on
+ * 443, and only at public addresses) or an exact origin (`http://simulator:9400`: that scheme, host and port, at
+ * whatever address it resolves to, because the operator named it). Empty is an empty list.
+ */
+export function hostListVar(def: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): string[] => {
+      const text = unset(raw) ? def : raw;
+      const entries = text
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
+      const bad = entries.find((entry) =>
+        entry.includes('://') ? !isExactOrigin(entry) : !HOST_NAME.test(entry),
+      );
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected host names like api.example.com or origins like https://api.example.com:8443, got ${shown(bad)}`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(entries.map((e) => (e.includes('://') ? e : e.toLowerCase())))];
     });
 }

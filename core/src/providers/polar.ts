@@ -4,8 +4,8 @@ import {
   COLUMN_LIMITS,
   dbText,
   distanceMeters,
+  eventIsoInstant,
   inTimeWindow,
-  isoInstant,
 } from '../contracts/column-limits.js';
 
 /**
@@ -30,7 +30,7 @@ export const polarExerciseEventSchema = z.object({
   event: z.literal('EXERCISE'),
   user_id: z.number().int().nonnegative(),
   entity_id: z.string().regex(POLAR_ENTITY_ID, 'expected a hashed exercise id (1-64 of A-Za-z0-9_-)'),
-  timestamp: isoInstant,
+  timestamp: eventIsoInstant,
   url: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type PolarExerciseEvent = z.infer<typeof polarExerciseEventSchema>;

@@ -4,7 +4,7 @@ import {
   dbText,
   distanceMeters,
   durationSeconds,
-  epochSeconds,
+  eventEpochSeconds,
   isoInstant,
 } from '../contracts/column-limits.js';
 
@@ -19,7 +19,7 @@ export const stravaEventSchema = z.object({
   updates: z.record(z.string(), z.unknown()).optional().default({}),
   owner_id: z.number().int().nonnegative(),
   subscription_id: z.number().int().nonnegative(),
-  event_time: epochSeconds,
+  event_time: eventEpochSeconds,
 });
 export type StravaEvent = z.infer<typeof stravaEventSchema>;
 

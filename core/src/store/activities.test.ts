@@ -118,15 +118,35 @@ describe('activity writes move the challenge total and the rollup by exactly the
     expect(await last(userId)).toEqual(new Date('2026-06-07T10:00:00Z'));
     await remove('c2', '2026-06-08T00:00:00Z');
     expect(await last(userId)).toEqual(new Date('2026-06-05T10:00:00Z'));
-    await write(
-      run('c1', {
-        userId: otherUser,
-        startDate: new Date('2026-06-05T10:00:00Z'),
-        sourceUpdatedAt: new Date(),
-      }),
-    );
+    // Only once deleted does c1 pass to another owner.
+    await remove('c1', '2026-06-08T01:00:00Z');
+    expect(
+      await write(
+        run('c1', {
+          userId: otherUser,
+          startDate: new Date('2026-06-05T10:00:00Z'),
+          sourceUpdatedAt: new Date(),
+        }),
+      ),
+    ).toMatchObject({ outcome: 'created' });
     expect(await last(otherUser)).toEqual(new Date('2026-06-05T10:00:00Z'));
-    expect(await last(userId)).toBeNull(); // a1, b1 and c2 are deleted and c1 moved: nothing live is left
+    expect(await last(userId)).toBeNull(); // a1, b1, c1 and c2 are deleted: nothing live is left
+  });
+
+  it("refuses another user's delivery for a live activity, and a delete naming another owner", async () => {
+    expect((await write(run('f1', { distanceM: 17_942 }))).outcome).toBe('created');
+    const before = await totals();
+    const moved = run('f1', { userId: otherUser, distanceM: 0, sourceUpdatedAt: new Date() });
+    expect(await write(moved)).toEqual({ outcome: 'foreign', deltaM: 0 });
+    const erased = await inTransaction(db.pool, (c) =>
+      deleteActivity(c, 'strava', 'f1', new Date(), otherUser),
+    );
+    expect(erased).toEqual({ outcome: 'foreign', deltaM: 0 });
+    expect(await totals()).toEqual(before);
+    const { rows } = await db.pool.query(
+      `SELECT user_id, distance_m::text AS m, deleted_at FROM activities WHERE external_id = 'f1'`,
+    );
+    expect(rows).toEqual([{ user_id: userId, m: '17942.000', deleted_at: null }]);
   });
 
   it('stays exact under concurrent writers of the same and different activities', async () => {

@@ -17,7 +17,11 @@ export interface ActivityInput {
   sourceUpdatedAt: Date;
 }
 
-export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'missing' | 'stale';
+/**
+ * `foreign`: the activity is another user's (live, or the delete names another owner), so nothing is written:
+ * one user's delivery never moves or overwrites another user's activity.
+ */
+export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'missing' | 'stale' | 'foreign';
 
 export interface WriteResult {
   outcome: WriteOutcome;
@@ -175,14 +179,16 @@ export class ActivityDeltas {
 
 /** What an upsert does to a stored activity, decided before any SQL (pure; the batch path simulates with it). */
 export type UpsertPlan =
-  /** Older than what is stored (or than its deletion): nothing is written. */
-  | { outcome: 'stale' }
+  /** Older than what is stored (or than its deletion), or another user's live activity: nothing is written. */
+  | { outcome: 'stale' | 'foreign' }
   /** Same owner, distance and local hour: the other columns are updated, the aggregates do not move. */
   | { outcome: 'unchanged'; users: string[] }
   | { outcome: 'created' | 'updated'; before: Contribution | null; after: Contribution; users: string[] };
 
 export function planUpsert(row: StoredActivity | undefined, input: ActivityInput): UpsertPlan {
   const local = parseLocalTime(input.startDateLocal);
+  // A deleted one (or a delete's tombstone) may pass to its new owner: it holds nothing of the old one's.
+  if (row && !row.deleted_at && row.user_id !== input.userId) return { outcome: 'foreign' };
   if (row?.source_updated_at && row.source_updated_at > input.sourceUpdatedAt) return { outcome: 'stale' };
   const distance = input.distanceM.toFixed(3);
   const before = contributionOf(row);
@@ -202,12 +208,13 @@ export function planUpsert(row: StoredActivity | undefined, input: ActivityInput
 
 /** Moves `deltas` as a planned upsert does; returns the result the write reports. */
 export function recordUpsert(plan: UpsertPlan, deltas: ActivityDeltas): WriteResult {
-  if (plan.outcome === 'stale') return { outcome: 'stale', deltaM: 0 };
   if (plan.outcome === 'unchanged') {
     deltas.move(null, null, plan.users);
     return { outcome: 'unchanged', deltaM: 0 };
   }
-  return { outcome: plan.outcome, deltaM: deltas.move(plan.before, plan.after, plan.users) };
+  if ('after' in plan)
+    return { outcome: plan.outcome, deltaM: deltas.move(plan.before, plan.after, plan.users) };
+  return { outcome: plan.outcome, deltaM: 0 };
 }
 
 /** The upsert of one or many activities: `$n` arrays, one element per activity, in the column order below. */
@@ -254,7 +261,7 @@ export async function writeActivity(
               source_updated_at = $6, updated_at = now() WHERE id = $1`,
       [row!.id, input.type, input.movingTimeS, input.startDate, input.startDateLocal, input.sourceUpdatedAt],
     );
-  } else if (plan.outcome !== 'stale') {
+  } else if (plan.outcome !== 'stale' && plan.outcome !== 'foreign') {
     await client.query(UPSERT_ACTIVITIES_SQL, upsertParams([input]));
   }
   return recordUpsert(plan, deltas);
@@ -283,6 +290,7 @@ export async function writeDeletion(
     }
     return { outcome: 'missing', deltaM: 0 };
   }
+  if (ownerUserId && row.user_id !== ownerUserId) return { outcome: 'foreign', deltaM: 0 };
   if (row.deleted_at) return { outcome: 'unchanged', deltaM: 0 };
   if (row.source_updated_at && row.source_updated_at > at) return { outcome: 'stale', deltaM: 0 };
   await client.query(

@@ -216,7 +216,7 @@ describe('against Postgres: the batch leaves exactly what one write at a time le
     expect(batchResults.map(outcomes)).toEqual(singleResults);
     // The stream exercises every path.
     expect(new Set(singleResults.flat())).toEqual(
-      new Set(['created', 'updated', 'unchanged', 'stale', 'deleted', 'missing']),
+      new Set(['created', 'updated', 'unchanged', 'stale', 'deleted', 'missing', 'foreign']),
     );
     const [a, b] = [await snapshot(batched.pool), await snapshot(single.pool)];
     expect(a.activities.length).toBeGreaterThan(8);

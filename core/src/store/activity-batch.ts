@@ -92,7 +92,7 @@ export function planBulk(
         const row = tentative.get(key) ?? state.get(key);
         const plan = planUpsert(row, w.input);
         out.push(recordUpsert(plan, mine));
-        if (plan.outcome === 'stale') continue;
+        if (plan.outcome === 'stale' || plan.outcome === 'foreign') continue;
         const local = parseLocalTime(w.input.startDateLocal);
         tentative.set(key, {
           id: row?.id ?? 0,

@@ -10,6 +10,8 @@ export interface IncidentsDeps {
   /** ALERTMANAGER_TOKEN; unset refuses every notification (401). */
   alertmanagerToken: Secret | undefined;
   operators: OperatorTokens;
+  /** OPS_GRAFANA_OPERATOR: the operator whose token is Grafana's proxy, the only one that may send X-Grafana-User. */
+  grafanaOperator: string;
 }
 
 /** Wires them from settings: OPS_OPERATOR_TOKENS as validated by config.ts ('' for none). */
@@ -17,6 +19,7 @@ export function createIncidentsDeps(opts: {
   pool: Pool;
   alertmanagerToken: Secret | undefined;
   operatorTokens: Secret;
+  grafanaOperator: string;
 }): IncidentsDeps {
   const store = createIncidentStore(opts.pool);
   return {
@@ -24,5 +27,6 @@ export function createIncidentsDeps(opts: {
     readCalm: createCalmReader({ pool: opts.pool, store }),
     alertmanagerToken: opts.alertmanagerToken,
     operators: parseOperatorTokens(opts.operatorTokens.reveal()),
+    grafanaOperator: opts.grafanaOperator,
   };
 }

@@ -8,7 +8,11 @@ import { requireOperator } from '../auth/access.js';
 /** Grafana's data proxy sends the signed-in user here (GF_DATAPROXY_SEND_USER_HEADER). */
 export const GRAFANA_USER_HEADER = 'X-Grafana-User';
 
-const GRAFANA_USER = /^[^\p{Cc}]{1,256}$/u;
+/**
+ * A Grafana login as Grafana's proxy sends it: letters, digits and `.`, `_`, `-`, `@`, `+` (logins are often
+ * e-mail addresses), at most 100 of them. Nothing that could be markup or a control character is recorded.
+ */
+const GRAFANA_LOGIN = /^[\p{L}\p{N}._@+-]{1,100}$/u;
 
 function stateQuery(req: Request): IncidentState {
   const raw = req.query.state;
@@ -38,23 +42,35 @@ function incidentId(raw: string | undefined): number {
 
 /**
  * Who acknowledges: the operator whose token the request carries, or the Grafana user when Grafana's proxy
- * forwarded it. The header alone is never trusted: anyone can send it, only operators hold a token.
+ * forwarded it. The header alone is never trusted: anyone can send it, and of the operators only the one marked
+ * as Grafana's proxy identity (OPS_GRAFANA_OPERATOR) may name someone else.
  */
-function actor(req: Request, operators: OperatorTokens): string {
+function actor(req: Request, operators: OperatorTokens, grafanaOperator: string): string {
   const operator = requireOperator(req, operators);
   const grafanaUser = req.get(GRAFANA_USER_HEADER);
   if (grafanaUser === undefined) return operator;
-  if (!GRAFANA_USER.test(grafanaUser)) {
-    throw new HttpProblem('bad-request', `${GRAFANA_USER_HEADER} must be 1-256 printable characters`, {
-      errors: [
-        { field: GRAFANA_USER_HEADER, message: 'expected 1-256 characters without control characters' },
-      ],
+  if (operator !== grafanaOperator) {
+    throw new HttpProblem(
+      'bad-request',
+      `${GRAFANA_USER_HEADER} is accepted from Grafana's proxy token only`,
+      {
+        errors: [{ field: GRAFANA_USER_HEADER, message: `only the operator ${grafanaOperator} may send it` }],
+      },
+    );
+  }
+  if (!GRAFANA_LOGIN.test(grafanaUser)) {
+    throw new HttpProblem('bad-request', `${GRAFANA_USER_HEADER} must be a Grafana login`, {
+      errors: [{ field: GRAFANA_USER_HEADER, message: 'expected 1-100 letters, digits or . _ @ + -' }],
     });
   }
   return grafanaUser;
 }
 
-export function incidentRoutes(deps: { store: IncidentStore; operators: OperatorTokens }): Router {
+export function incidentRoutes(deps: {
+  store: IncidentStore;
+  operators: OperatorTokens;
+  grafanaOperator: string;
+}): Router {
   const router = Router();
 
   router.get('/api/ops/incidents', async (req, res) => {
@@ -65,7 +81,7 @@ export function incidentRoutes(deps: { store: IncidentStore; operators: Operator
 
   router.post('/api/ops/incidents/:id/acknowledge', async (req, res) => {
     // Authentication first: an unauthenticated caller learns nothing, not even whether the id exists.
-    const by = actor(req, deps.operators);
+    const by = actor(req, deps.operators, deps.grafanaOperator);
     const id = incidentId(req.params.id);
     const incident = await deps.store.acknowledge(id, by);
     if (incident === null) throw new HttpProblem('not-found', `no incident ${id}`);

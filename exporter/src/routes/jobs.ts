@@ -45,7 +45,8 @@ function sourceQuery(raw: unknown): ReplaySource | undefined {
 
 /**
  * Failed work: `GET /api/ops/jobs/failed` lists dead-lettered ingest entries (what and why, never the payload)
- * and failed BullMQ jobs, readable as every /api/ops read is; `POST /api/ops/jobs/replay` (an operator's)
+ * and failed BullMQ jobs, for operators only (failure reasons speak of the inside: hosts, ports, what answered,
+ * which no open read may tell an outsider); `POST /api/ops/jobs/replay` (an operator's)
  * sends them through again. Replays cannot double-apply: a dead letter leaves its stream in the same atomic
  * step that re-appends it, a job is retried only from `failed`, and applying an activity event twice changes
  * nothing anyway (the worker's upsert is idempotent).
@@ -56,6 +57,7 @@ export function jobRoutes(
   const router = Router();
 
   router.get('/api/ops/jobs/failed', async (req, res) => {
+    requireOperator(req, deps.operators, deps.viewers);
     const only = sourceQuery(req.query.source);
     const limit = intQuery(req, 'limit', 100, 1, MAX_ITEMS);
     const sources = only ? [only] : REPLAY_SOURCES;

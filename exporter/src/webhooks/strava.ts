@@ -52,7 +52,8 @@ export function stravaDelivery(body: unknown, subscriptionId: number, receivedAt
     return {
       items: [],
       rejected: { reason: REJECT_REASONS.subscriptionMismatch, count: 1 },
-      refusal: `subscription_id is not ${subscriptionId}`,
+      // Never the right id: a forger would learn the one value that makes its events pass.
+      refusal: 'subscription_id does not match this endpoint',
     };
   }
   return {

@@ -19,6 +19,7 @@ export const INGEST_OUTCOMES: readonly IngestOutcome[] = [
   'deleted',
   'missing',
   'stale',
+  'foreign',
   'skipped',
   'deauthorized',
   'ignored',

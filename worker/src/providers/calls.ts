@@ -1,6 +1,6 @@
 import type { Provider } from '@ops-cockpit/core';
 import pLimit from 'p-limit';
-import { fetchJson } from './errors.js';
+import { createOutboundFetch, type OutboundGuard } from './outbound-fetch.js';
 
 /**
  * One outgoing JSON call to a provider (an activity fetch, a token refresh, a callback): every provider client
@@ -16,9 +16,13 @@ export type ProviderCall = (
   onHeaders?: (headers: Headers) => void,
 ) => Promise<unknown>;
 
-/** fetch with `timeoutMs`; main wraps it with Spike Lab's gate. */
-export function providerCalls(opts: { timeoutMs: number }): ProviderCall {
-  return (_provider, url, init = {}, onHeaders) => fetchJson(url, init, opts.timeoutMs, onHeaders);
+/**
+ * Every call through the outbound guard (the provider's allow-list, public addresses for bare hosts, a size
+ * cap, one timeout); main wraps it with Spike Lab's gate. `close` ends its connection pools.
+ */
+export function providerCalls(guard: OutboundGuard): ProviderCall & { close(): Promise<void> } {
+  const outbound = createOutboundFetch(guard);
+  return Object.assign(outbound.call satisfies ProviderCall, { close: outbound.close });
 }
 
 /**

@@ -1,6 +1,14 @@
 /** Why an outgoing provider call failed; decides whether the ingest entry is retried. */
 export type ProviderFailure =
-  'not_found' | 'unauthorized' | 'rate_limited' | 'server' | 'timeout' | 'network' | 'bad_response';
+  | 'not_found'
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'bad_response'
+  /** The outbound policy refused the URL (not an allowed host, or a non-public address): never retried. */
+  | 'refused';
 
 export class ProviderError extends Error {
   constructor(
@@ -29,44 +37,11 @@ export function failureOfStatus(status: number): ProviderFailure | undefined {
   return 'bad_response';
 }
 
-function retryAfter(res: Response): number | undefined {
-  const raw = res.headers.get('retry-after');
+/** Seconds a `Retry-After` header asks for (delta seconds or an HTTP date); undefined when absent or garbled. */
+export function retryAfterSeconds(raw: string | null): number | undefined {
   if (!raw) return undefined;
   const seconds = Number(raw);
   if (Number.isFinite(seconds)) return Math.max(0, seconds);
   const at = Date.parse(raw);
   return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
-}
-
-/**
- * fetch with a timeout, turning every failure into a ProviderError; returns the parsed JSON body. `onHeaders` sees
- * the headers of any answer, errors included (a provider's rate-limit headers).
- */
-export async function fetchJson(
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-  onHeaders?: (headers: Headers) => void,
-): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    const name = (err as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new ProviderError('timeout', `${init.method ?? 'GET'} ${url}: no answer within ${timeoutMs} ms`);
-    }
-    throw new ProviderError('network', `${init.method ?? 'GET'} ${url}: ${(err as Error).message}`);
-  }
-  onHeaders?.(res.headers);
-  const failure = failureOfStatus(res.status);
-  if (failure) {
-    await res.body?.cancel();
-    throw new ProviderError(failure, `${init.method ?? 'GET'} ${url}: HTTP ${res.status}`, retryAfter(res));
-  }
-  try {
-    return await res.json();
-  } catch {
-    throw new ProviderError('bad_response', `${init.method ?? 'GET'} ${url}: body is not JSON`);
-  }
 }
