@@ -100,6 +100,8 @@ export class World {
   readonly #garminCallbacks = new Map<string, GarminActivity[]>();
   /** Polar AccessLink's rate-limit windows and revoked users. */
   readonly polarAccess: PolarAccess;
+  /** Strava athletes who withdrew the app's access: their access and refresh tokens are refused. */
+  readonly #revokedAthletes = new Set<number>();
 
   constructor(opts: WorldOptions) {
     const ttl = opts.tokenTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
@@ -138,7 +140,7 @@ export class World {
   /** The refresh_token grant; undefined for a token that is not one of ours. */
   refresh(refreshToken: string, nowMs: number): TokenGrant | undefined {
     const athleteId = readRefreshToken(refreshToken);
-    return athleteId !== undefined && this.#byAthlete.has(athleteId)
+    return athleteId !== undefined && this.#byAthlete.has(athleteId) && !this.#revokedAthletes.has(athleteId)
       ? this.issueToken(athleteId, nowMs)
       : undefined;
   }
@@ -149,11 +151,17 @@ export class World {
     if (!m) return { ok: false, reason: 'missing' };
     const claims = readAccessToken(m[1]!);
     const athlete = claims && this.#byAthlete.get(claims.athleteId);
-    if (!claims || !athlete) return { ok: false, reason: 'invalid' };
+    if (!claims || !athlete || this.#revokedAthletes.has(claims.athleteId))
+      return { ok: false, reason: 'invalid' };
     if (claims.expiresAt * 1000 <= nowMs || claims.issuedAtMs <= this.#expiredUpToFor(claims.athleteId)) {
       return { ok: false, reason: 'expired' };
     }
     return { ok: true, athlete };
+  }
+
+  /** The athlete withdraws the app's access at Strava (the deauthorization Strava then announces by webhook). */
+  revokeAthlete(athleteId: number): void {
+    this.#revokedAthletes.add(athleteId);
   }
 
   /** Expires every access token issued so far, of one athlete or of all; refresh tokens stay good. */

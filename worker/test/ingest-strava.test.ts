@@ -113,8 +113,43 @@ it('treats an activity gone at Strava as missing, not as an error to retry', asy
   expect(await stored(e.object_id)).toBeUndefined();
 });
 
+it('applies a delete only once Strava confirms it: 404 for the activity with the athlete token', async () => {
+  const e = creates[0]!; // stored and live since the first test
+  const forged: StravaEvent = {
+    ...e,
+    aspect_type: 'delete',
+    updates: {},
+    event_time: Math.floor(Date.now() / 1000),
+  };
+  expect(await processEnvelope(deps, envelope(forged))).toBe('unconfirmed');
+  expect((await stored(e.object_id)).deleted_at).toBeNull();
+  sim.world.deleteActivity('strava', String(e.object_id)); // the athlete deletes it at Strava
+  expect(await processEnvelope(deps, envelope(forged))).toBe('deleted');
+  expect((await stored(e.object_id)).deleted_at).not.toBeNull();
+});
+
+it('deauthorizes only when Strava refuses the athlete token, refreshed or not', async () => {
+  const e = creates[1]!;
+  const forged: StravaEvent = {
+    object_type: 'athlete',
+    object_id: e.owner_id,
+    aspect_type: 'update',
+    updates: { authorized: 'false' },
+    owner_id: e.owner_id,
+    subscription_id: 0,
+    event_time: Math.floor(Date.now() / 1000),
+  };
+  expect(await processEnvelope(deps, envelope(forged))).toBe('unconfirmed');
+  const { rows } = await db.pool.query(
+    `SELECT deauthorized_at FROM provider_accounts WHERE provider = 'strava' AND external_user_id = $1`,
+    [String(e.owner_id)],
+  );
+  expect(rows[0].deauthorized_at).toBeNull();
+});
+
 it('deauthorizes an athlete who revoked access, and skips their later events', async () => {
   const e = creates[4]!;
+  sim.world.revokeAthlete(e.owner_id); // withdrawn at Strava: the tokens are refused from now on
   const deauth: StravaEvent = {
     object_type: 'athlete',
     object_id: e.owner_id,

@@ -9,8 +9,11 @@ import type {
 import type { AccountLookups } from './accounts.js';
 import type { ProviderCall } from '../providers/calls.js';
 
-/** What became of one ingest entry; the label values of ops_ingest_jobs_total. */
-export type IngestOutcome = WriteOutcome | 'skipped' | 'deauthorized' | 'ignored';
+/**
+ * What became of one ingest entry; the label values of ops_ingest_jobs_total. `unconfirmed`: a delete or a
+ * deauthorization the provider does not confirm (unsigned, so possibly forged): nothing changed.
+ */
+export type IngestOutcome = WriteOutcome | 'skipped' | 'deauthorized' | 'ignored' | 'unconfirmed';
 
 /** An entry after its provider calls: either settled already (skipped, ignored, …) or writes to apply. */
 export type Prepared = { outcome: IngestOutcome } | { writes: ActivityWrite[] };

@@ -23,6 +23,7 @@ export const INGEST_OUTCOMES: readonly IngestOutcome[] = [
   'skipped',
   'deauthorized',
   'ignored',
+  'unconfirmed',
 ];
 
 export interface ProcessDeps {

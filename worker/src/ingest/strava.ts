@@ -23,8 +23,11 @@ export function fromStrava(a: StravaActivity, userId: string, eventTime: Date): 
 const TOKEN_MARGIN_MS = 60_000;
 
 /**
- * Strava events carry ids only: an activity is fetched with the athlete's token, refreshed when it is about to
- * expire or was revoked; an athlete's `authorized: "false"` update deauthorises the account.
+ * Strava events carry ids only and are not signed, so what one claims is confirmed with Strava before it changes
+ * anything: an activity is fetched with the athlete's token (refreshed when about to expire or revoked); a
+ * delete is applied only when Strava answers 404 for the activity with that token; an athlete's
+ * `authorized: "false"` deauthorises the account only when Strava refuses the athlete's token, refreshed or not.
+ * Unconfirmed claims change nothing (`unconfirmed`).
  */
 export function createStravaIngest(deps: IngestAdapterDeps): IngestAdapter<'strava'> {
   const strava = new StravaClient({
@@ -57,32 +60,58 @@ export function createStravaIngest(deps: IngestAdapterDeps): IngestAdapter<'stra
     }
   }
 
+  /**
+   * Whether Strava still honours the athlete's token, refreshing it once if refused: false only when Strava
+   * refuses both (401 or an invalid grant). Other trouble throws, to be retried.
+   */
+  async function stillAuthorized(pool: Parameters<typeof saveTokens>[0], account: LinkedAccount) {
+    for (const force of [false, true]) {
+      try {
+        await strava.getAthlete(await token(pool, account, force));
+        return true;
+      } catch (err) {
+        const refused =
+          err instanceof ProviderError && (err.failure === 'unauthorized' || err.failure === 'bad_response');
+        if (!refused) throw err;
+      }
+    }
+    return false;
+  }
+
   return {
     want(env, wanted) {
-      if (env.body.object_type === 'activity') wanted.accounts.push(['strava', String(env.body.owner_id)]);
+      wanted.accounts.push(['strava', String(env.body.owner_id)]);
     },
     async prepare(env, { pool, lookups }): Promise<Prepared> {
       const e = env.body;
       const eventTime = new Date(e.event_time * 1000);
-      if (e.object_type === 'athlete') {
-        if (e.aspect_type === 'update' && String(e.updates.authorized) === 'false') {
-          await deauthorize(pool, 'strava', String(e.owner_id));
-          return { outcome: 'deauthorized' };
-        }
-        return { outcome: 'ignored' };
-      }
       const account = await lookups.account('strava', String(e.owner_id));
+      if (e.object_type === 'athlete') {
+        if (e.aspect_type !== 'update' || String(e.updates.authorized) !== 'false')
+          return { outcome: 'ignored' };
+        if (!account) return { outcome: 'skipped' };
+        if (await stillAuthorized(pool, account)) return { outcome: 'unconfirmed' };
+        await deauthorize(pool, 'strava', String(e.owner_id));
+        return { outcome: 'deauthorized' };
+      }
+      // Without the athlete's account nothing can be confirmed, nor is anything of theirs stored.
+      if (!account) return { outcome: 'skipped' };
       if (e.aspect_type === 'delete') {
+        try {
+          await fetchActivity(pool, account, e.object_id);
+          return { outcome: 'unconfirmed' }; // Strava still has it: the delete is not the athlete's
+        } catch (err) {
+          if (!(err instanceof ProviderError) || err.failure !== 'not_found') throw err;
+        }
         const write: ActivityWrite = {
           kind: 'delete',
           provider: 'strava',
           externalId: String(e.object_id),
           at: eventTime,
+          ownerUserId: account.userId,
         };
-        if (account) write.ownerUserId = account.userId;
         return { writes: [write] };
       }
-      if (!account) return { outcome: 'skipped' };
       try {
         return upsert(fromStrava(await fetchActivity(pool, account, e.object_id), account.userId, eventTime));
       } catch (err) {

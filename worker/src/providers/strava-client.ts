@@ -17,7 +17,7 @@ export interface StravaTokens {
   expiresAt: Date;
 }
 
-/** The two Strava calls ingestion needs: read an activity, refresh an athlete's token. */
+/** The Strava calls ingestion needs: read an activity or the athlete, refresh an athlete's token. */
 export class StravaClient {
   constructor(private readonly opts: StravaClientOptions) {}
 
@@ -31,6 +31,13 @@ export class StravaClient {
     if (!parsed.success)
       throw new ProviderError('bad_response', `activity ${id}: ${parsed.error.issues[0]?.message}`);
     return parsed.data;
+  }
+
+  /** GET /api/v3/athlete: answers only while the athlete's token is good (used to confirm a deauthorization). */
+  async getAthlete(accessToken: string): Promise<void> {
+    await this.opts.call('strava', new URL('/api/v3/athlete', this.opts.baseUrl).toString(), {
+      headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
+    });
   }
 
   async refresh(refreshToken: string): Promise<StravaTokens> {
