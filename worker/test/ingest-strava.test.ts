@@ -56,6 +56,19 @@ function envelope(e: StravaEvent): IngestEnvelope {
   };
 }
 
+/** The athlete update Strava sends when an athlete withdraws the app's access (or a forger claims so). */
+function revoked(athleteId: number): StravaEvent {
+  return {
+    object_type: 'athlete',
+    object_id: athleteId,
+    aspect_type: 'update',
+    updates: { authorized: 'false' },
+    owner_id: athleteId,
+    subscription_id: 0,
+    event_time: Math.floor(Date.now() / 1000),
+  };
+}
+
 async function stored(id: number) {
   const { rows } = await db.pool.query(
     `SELECT distance_m::float AS d, deleted_at FROM activities WHERE provider = 'strava' AND external_id = $1`,
@@ -130,15 +143,7 @@ it('applies a delete only once Strava confirms it: 404 for the activity with the
 
 it('deauthorizes only when Strava refuses the athlete token, refreshed or not', async () => {
   const e = creates[1]!;
-  const forged: StravaEvent = {
-    object_type: 'athlete',
-    object_id: e.owner_id,
-    aspect_type: 'update',
-    updates: { authorized: 'false' },
-    owner_id: e.owner_id,
-    subscription_id: 0,
-    event_time: Math.floor(Date.now() / 1000),
-  };
+  const forged = revoked(e.owner_id);
   expect(await processEnvelope(deps, envelope(forged))).toBe('unconfirmed');
   const { rows } = await db.pool.query(
     `SELECT deauthorized_at FROM provider_accounts WHERE provider = 'strava' AND external_user_id = $1`,
@@ -150,15 +155,7 @@ it('deauthorizes only when Strava refuses the athlete token, refreshed or not', 
 it('deauthorizes an athlete who revoked access, and skips their later events', async () => {
   const e = creates[4]!;
   sim.world.revokeAthlete(e.owner_id); // withdrawn at Strava: the tokens are refused from now on
-  const deauth: StravaEvent = {
-    object_type: 'athlete',
-    object_id: e.owner_id,
-    aspect_type: 'update',
-    updates: { authorized: 'false' },
-    owner_id: e.owner_id,
-    subscription_id: 0,
-    event_time: Math.floor(Date.now() / 1000),
-  };
+  const deauth = revoked(e.owner_id);
   expect(await processEnvelope(deps, envelope(deauth))).toBe('deauthorized');
   const { rows } = await db.pool.query(
     `SELECT deauthorized_at, access_token FROM provider_accounts WHERE provider = 'strava' AND external_user_id = $1`,
