@@ -143,7 +143,7 @@ async function main() {
   undo.push(['stop simulator', () => simulator.stop()]);
   const exporter = await startService(
     'exporter',
-    { ...common, HOST: '127.0.0.1', PORT: String(exporterPort) },
+    { ...common, HOST: '127.0.0.1', PORT: String(exporterPort), WEBHOOK_TOKENS_REQUIRED: 'false' },
     exporterPort,
     '/readyz',
   );

@@ -17,6 +17,7 @@ import {
   runData,
   stravaEvent,
   uniqueId,
+  webhookUrl,
 } from './lib/payloads.js';
 
 const DURATION = __ENV.DURATION || '30m';
@@ -64,10 +65,10 @@ export function ingest(data) {
   const id = uniqueId(data);
   const res =
     id % 3 === 0
-      ? http.post(`${baseUrl()}/api/webhooks/garmin`, garminPush(id, 3000 + (id % 10_000)), {
+      ? http.post(webhookUrl('garmin'), garminPush(id, 3000 + (id % 10_000)), {
           headers: JSON_HEADERS,
         })
-      : http.post(`${baseUrl()}/api/webhooks/strava`, stravaEvent(id), { headers: JSON_HEADERS });
+      : http.post(webhookUrl('strava'), stravaEvent(id), { headers: JSON_HEADERS });
   checkAccepted(res);
 }
 

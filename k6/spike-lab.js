@@ -12,7 +12,15 @@ import http from 'k6/http';
 import { check, fail, sleep } from 'k6';
 import { Counter } from 'k6/metrics';
 import { checkAccepted } from './lib/checks.js';
-import { JSON_HEADERS, baseUrl, envNumber, garminPush, runData, uniqueId } from './lib/payloads.js';
+import {
+  JSON_HEADERS,
+  baseUrl,
+  envNumber,
+  garminPush,
+  runData,
+  uniqueId,
+  webhookUrl,
+} from './lib/payloads.js';
 
 /** One mile in metres: each event adds exactly 1 mile, so the expected change is the number of events. */
 const MILE_M = 1609.344;
@@ -94,7 +102,7 @@ export function setup() {
 
 /** @param {{ runBase: number }} data */
 export default function (data) {
-  const res = http.post(`${baseUrl()}/api/webhooks/garmin`, garminPush(uniqueId(data), MILE_M), {
+  const res = http.post(webhookUrl('garmin'), garminPush(uniqueId(data), MILE_M), {
     headers: JSON_HEADERS,
   });
   checkAccepted(res);

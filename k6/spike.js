@@ -6,7 +6,7 @@
 import http from 'k6/http';
 import exec from 'k6/execution';
 import { checkAccepted } from './lib/checks.js';
-import { JSON_HEADERS, baseUrl, envNumber, runData, stravaEvent, uniqueId } from './lib/payloads.js';
+import { JSON_HEADERS, envNumber, runData, stravaEvent, uniqueId, webhookUrl } from './lib/payloads.js';
 
 const BASE_RATE = envNumber('BASE_RATE', 200);
 const PEAK_RATE = envNumber('PEAK_RATE', 5000);
@@ -53,7 +53,7 @@ export function setup() {
 
 /** @param {{ runBase: number }} data */
 export default function (data) {
-  const res = http.post(`${baseUrl()}/api/webhooks/strava`, stravaEvent(uniqueId(data)), {
+  const res = http.post(webhookUrl('strava'), stravaEvent(uniqueId(data)), {
     headers: JSON_HEADERS,
     tags: { stage: stage() },
   });

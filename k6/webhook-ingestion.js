@@ -10,12 +10,12 @@ import http from 'k6/http';
 import { INGESTION_THRESHOLDS, checkAccepted } from './lib/checks.js';
 import {
   JSON_HEADERS,
-  baseUrl,
   envNumber,
   garminPush,
   runData,
   stravaEvent,
   uniqueId,
+  webhookUrl,
 } from './lib/payloads.js';
 
 const RATE = envNumber('RATE', 2000);
@@ -53,11 +53,11 @@ export default function (data) {
   const id = uniqueId(data);
   const garmin = PROVIDER === 'garmin' || (PROVIDER === 'mixed' && id % 2 === 1);
   const res = garmin
-    ? http.post(`${baseUrl()}/api/webhooks/garmin`, garminPush(id, 5000), {
+    ? http.post(webhookUrl('garmin'), garminPush(id, 5000), {
         headers: JSON_HEADERS,
         tags: { provider: 'garmin' },
       })
-    : http.post(`${baseUrl()}/api/webhooks/strava`, stravaEvent(id), {
+    : http.post(webhookUrl('strava'), stravaEvent(id), {
         headers: JSON_HEADERS,
         tags: { provider: 'strava' },
       });

@@ -20,6 +20,8 @@ const simulatorUrl = `http://127.0.0.1:${process.env.SIMULATOR_PORT || 9400}`;
 const demoDefaults = {
   STRAVA_API_URL: simulatorUrl,
   GARMIN_API_HOSTS: simulatorUrl,
+  // The simulator posts Garmin and Strava deliveries without the URL token a real registration carries.
+  WEBHOOK_TOKENS_REQUIRED: 'false',
   EXPORTER_URL: `http://127.0.0.1:${process.env.PORT || 8080}`,
   // Nudge e-mails go to the simulator's fake SendGrid (its outbox: GET /control/outbox).
   NUDGE_EMAIL_TRANSPORT: 'sendgrid',

@@ -126,6 +126,18 @@ async function main(): Promise<void> {
   if (env.DEMO) {
     logger.warn('DEMO=true: the public demo tokens are accepted; never run a real deployment in demo mode');
   }
+  for (const [variable, value] of [
+    ['GARMIN_WEBHOOK_TOKEN', env.GARMIN_WEBHOOK_TOKEN],
+    ['STRAVA_WEBHOOK_TOKEN', env.STRAVA_WEBHOOK_TOKEN],
+  ] as const) {
+    if (value !== undefined) continue;
+    logger.warn(
+      { variable },
+      env.WEBHOOK_TOKENS_REQUIRED
+        ? `${variable} is not set: every delivery of that provider is refused (403)`
+        : `${variable} is not set and WEBHOOK_TOKENS_REQUIRED=false: that provider's unsigned deliveries are accepted from anyone (the local demo only)`,
+    );
+  }
   if (env.OPS_READ_OPEN && !['127.0.0.1', '::1', 'localhost'].includes(env.HOST)) {
     logger.warn(
       { host: env.HOST },
@@ -178,6 +190,9 @@ async function main(): Promise<void> {
       stravaSubscriptionId: env.STRAVA_SUBSCRIPTION_ID,
       appleHealthSecret: optionalSecret(env.APPLE_HEALTH_WEBHOOK_SECRET),
       polarSecret: optionalSecret(env.POLAR_WEBHOOK_SECRET),
+      garminWebhookToken: optionalSecret(env.GARMIN_WEBHOOK_TOKEN),
+      stravaWebhookToken: optionalSecret(env.STRAVA_WEBHOOK_TOKEN),
+      webhookTokensRequired: env.WEBHOOK_TOKENS_REQUIRED,
       ingestStreamMaxlen: env.INGEST_STREAM_MAXLEN,
     },
   });

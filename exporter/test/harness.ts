@@ -185,6 +185,10 @@ export async function startApp(deps: {
       stravaSubscriptionId: 0,
       appleHealthSecret: undefined,
       polarSecret: undefined,
+      // As the local demo: Garmin and Strava without a URL token (the URL-token tests set one).
+      garminWebhookToken: undefined,
+      stravaWebhookToken: undefined,
+      webhookTokensRequired: false,
       ingestStreamMaxlen: 1_000_000,
       ...settings,
     },

@@ -1,5 +1,5 @@
 import { signWebhook } from '@ops-cockpit/core';
-import type { ServiceProcess } from '@ops-cockpit/core/testing';
+import { waitFor, type ServiceProcess } from '@ops-cockpit/core/testing';
 import { startExporterProcess, type ExporterProcess } from './process-support.js';
 
 /**
@@ -18,6 +18,7 @@ const SECRETS = {
   cookie: 'cookie-secret-Bv14Tn6Lq3',
   apiKey: 'api-key-secret-Px72Sd9Fw5',
   stranger: 'stranger-token-Kc58Jm0Zr4Ya',
+  garmin: 'garmin-url-token-Rb63Xe1Wq8Zt',
 };
 
 let exporter: ExporterProcess;
@@ -35,6 +36,8 @@ beforeAll(async () => {
       STRAVA_VERIFY_TOKEN: SECRETS.strava,
       APPLE_HEALTH_WEBHOOK_SECRET: SECRETS.apple,
       ALERTMANAGER_TOKEN: SECRETS.alertmanager,
+      GARMIN_WEBHOOK_TOKEN: SECRETS.garmin,
+      WEBHOOK_TOKENS_REQUIRED: 'true',
     },
     { databasePassword: SECRETS.dbPassword },
   );
@@ -62,6 +65,10 @@ describe('secrets in requests', () => {
       ...extra,
     });
 
+    // Ready first: on a loaded machine the pool's first connections can take long enough for a 503.
+    await waitFor(async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 'exporter ready', {
+      timeoutMs: 20_000,
+    });
     // Operator actions, with the right token, a viewer's, a stranger's; one with the secret in a broken body.
     const nudge = JSON.stringify({ userId: '00000000-0000-4000-8000-000000000000' });
     for (const token of [SECRETS.operator, SECRETS.viewer, SECRETS.stranger]) {
@@ -105,8 +112,15 @@ describe('secrets in requests', () => {
       await send('/api/alertmanager', { method: 'POST', headers: json(token), body: '{"alerts":"no"}' });
     }
 
+    // Garmin with its URL token (and a body it refuses) and with another.
+    for (const token of [SECRETS.garmin, SECRETS.stranger]) {
+      await send(`/api/webhooks/garmin?token=${token}`, { method: 'POST', headers: json(token), body: '{}' });
+    }
+
     // The requests did what they should, so the log has real lines about each of them.
-    expect(statuses).toEqual([404, 403, 401, 400, 403, 200, 401, 404, 200, 403, 422, 401, 422, 401]);
+    expect(statuses).toEqual([
+      404, 403, 401, 400, 403, 200, 401, 404, 200, 403, 422, 401, 422, 401, 422, 401,
+    ]);
     await new Promise((r) => setTimeout(r, 300));
     const log = svc.stdout() + svc.stderr();
     expect(log).toContain('"url":"/api/ops/nudge"');

@@ -83,6 +83,17 @@ export function baseUrl() {
 }
 
 /**
+ * A provider's webhook URL, with `?token=` from GARMIN_WEBHOOK_TOKEN or STRAVA_WEBHOOK_TOKEN when set (as the
+ * exporter under test requires them unless WEBHOOK_TOKENS_REQUIRED=false).
+ * @param {'garmin' | 'strava'} provider
+ */
+export function webhookUrl(provider) {
+  const token = __ENV[`${provider.toUpperCase()}_WEBHOOK_TOKEN`];
+  const url = `${baseUrl()}/api/webhooks/${provider}`;
+  return token ? `${url}?token=${encodeURIComponent(token)}` : url;
+}
+
+/**
  * A positive number from the environment, or the default.
  * @param {string} name
  * @param {number} def

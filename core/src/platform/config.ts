@@ -72,6 +72,15 @@ export const exporterEnvSchema = baseEnvSchema
      * EXERCISE deliveries (403) but still answers the creation PING 200.
      */
     POLAR_WEBHOOK_SECRET: stringVar({ minLength: 16 }),
+    /**
+     * Garmin and Strava sign nothing: the callback URL registered with each carries this secret as `?token=`,
+     * and a POST without it is refused (401) before its body is read. Unset refuses every delivery (403) while
+     * WEBHOOK_TOKENS_REQUIRED is true.
+     */
+    GARMIN_WEBHOOK_TOKEN: stringVar({ minLength: 16 }),
+    STRAVA_WEBHOOK_TOKEN: stringVar({ minLength: 16 }),
+    /** false only for the local demo: Garmin and Strava deliveries without a token set are accepted (with a warning). */
+    WEBHOOK_TOKENS_REQUIRED: boolVar(true),
     /** Entries kept in the ingest stream (approximate trim); acknowledged ones beyond it are dropped first. */
     INGEST_STREAM_MAXLEN: intVar(1_000_000, 1_000, 100_000_000),
     CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),

@@ -23,8 +23,11 @@ export interface ServiceProcess {
 export function spawnService(service: string, env: Record<string, string>): ServiceProcess {
   const script = path.join(REPO_ROOT, service, 'dist', 'main.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: run "npm run build" first`);
+  // Test processes run as the local demo does: Garmin and Strava deliveries need no URL token unless a test sets
+  // one (or WEBHOOK_TOKENS_REQUIRED) itself.
+  const defaults = service === 'exporter' ? { WEBHOOK_TOKENS_REQUIRED: 'false' } : {};
   const child = spawn(process.execPath, serviceNodeArgs(service, script), {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...defaults, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -14,6 +14,11 @@ export interface WebhookSettings {
   appleHealthSecret: Secret | undefined;
   /** POLAR_WEBHOOK_SECRET, Polar's `signature_secret_key`; unset refuses exercises (403), not the creation PING. */
   polarSecret: Secret | undefined;
+  /** GARMIN_WEBHOOK_TOKEN, STRAVA_WEBHOOK_TOKEN: the `?token=` of the callback URL registered with each. */
+  garminWebhookToken: Secret | undefined;
+  stravaWebhookToken: Secret | undefined;
+  /** WEBHOOK_TOKENS_REQUIRED: false (the local demo only) lets a provider whose token is unset through. */
+  webhookTokensRequired: boolean;
   /** INGEST_STREAM_MAXLEN, the approximate trim of the ingest stream. */
   ingestStreamMaxlen: number;
 }
@@ -44,6 +49,11 @@ export interface WebhookAdapter<P extends Provider = Provider> {
   readonly rejectReasons: readonly RejectReason[];
   /** A GET on the path (Strava's subscription check): the JSON body of the 200; throws HttpProblem otherwise. */
   handshake?(query: URLSearchParams, ctx: WebhookContext): unknown;
+  /**
+   * For a provider that signs nothing: the secret its callback URL carries as `?token=`, and the variable that
+   * sets it. Checked, in constant time, before anything else of a POST.
+   */
+  urlToken?(ctx: WebhookContext): { secret: Secret | undefined; variable: string };
   /** Why every delivery is refused (403) before its body is read (a signing secret unset), or undefined. */
   refusal?(ctx: WebhookContext): string | undefined;
   /** Checks the raw body against its signature, before it is parsed; throws HttpProblem (401) when it fails. */

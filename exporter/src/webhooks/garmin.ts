@@ -77,6 +77,7 @@ export const garminWebhook: WebhookAdapter<'garmin'> = {
   path: '/api/webhooks/garmin',
   methods: ['POST'],
   linkedAccounts: true,
+  urlToken: (ctx) => ({ secret: ctx.settings.garminWebhookToken, variable: 'GARMIN_WEBHOOK_TOKEN' }),
   eventLabels: [
     ['activity', 'push'],
     ['activity', 'ping'],

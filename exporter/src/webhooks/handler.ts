@@ -17,6 +17,8 @@ import type { LinkedAccounts } from './linked-accounts.js';
 import type { Delivery } from './delivery.js';
 import type { WebhookAdapter, WebhookContext, WebhookSettings } from './adapter.js';
 import { WEBHOOK_PREFIX, WEBHOOK_ROUTES } from './registry.js';
+import { tokenDigest } from '../auth/bearer.js';
+import { timingSafeEqual } from 'node:crypto';
 import { withIngestChaos, type ReceiveDelivery } from '../chaos/ingest.js';
 import type { ChaosDeps } from '../chaos/deps.js';
 
@@ -88,6 +90,29 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     for (const reason of adapter.rejectReasons) metrics.webhookRejectedEntries.inc({ provider, reason }, 0);
   }
   let lastAppendError = '';
+
+  /**
+   * The `?token=` of a provider that signs nothing, checked before anything else of a POST: a forged delivery is
+   * refused before it costs a body read, a parse or a provider call. Digests compared in constant time.
+   */
+  const tokenDigests = new Map<WebhookAdapter, Buffer | null>();
+  const checkUrlToken = (adapter: WebhookAdapter, query: string) => {
+    const guard = adapter.urlToken?.(ctx);
+    if (!guard) return;
+    if (!tokenDigests.has(adapter)) {
+      tokenDigests.set(adapter, guard.secret ? tokenDigest(guard.secret.reveal()) : null);
+    }
+    const expected = tokenDigests.get(adapter)!;
+    if (expected === null) {
+      if (ctx.settings.webhookTokensRequired)
+        throw new HttpProblem('forbidden', `${guard.variable} is not set`);
+      return;
+    }
+    const presented = new URLSearchParams(query).get('token');
+    if (presented === null || !timingSafeEqual(tokenDigest(presented), expected)) {
+      throw new HttpProblem('unauthorized', 'the URL token is missing or wrong');
+    }
+  };
 
   /** Appends, counts and answers an accepted delivery; 503 when the append cannot be confirmed. */
   const accept = async (
@@ -182,6 +207,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
         },
       );
     }
+    checkUrlToken(adapter, query);
     return receiveWithChaos(adapter, req, res);
   };
 

@@ -82,6 +82,8 @@ export const stravaWebhook: WebhookAdapter<'strava'> = {
   provider: 'strava',
   path: '/api/webhooks/strava',
   methods: ['GET', 'POST'],
+  // Events only: the GET handshake is Strava's own check of the verify token.
+  urlToken: (ctx) => ({ secret: ctx.settings.stravaWebhookToken, variable: 'STRAVA_WEBHOOK_TOKEN' }),
   eventLabels: ['activity', 'athlete'].flatMap((object) =>
     ['create', 'update', 'delete'].map((aspect) => [object, aspect] as const),
   ),
