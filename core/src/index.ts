@@ -34,3 +34,4 @@ export * from './store/activity-batch.js';
 export * from './store/incidents.js';
 export * from './store/nudges.js';
 export * from './store/chaos-store.js';
+export * from './store/reader-role.js';

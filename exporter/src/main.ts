@@ -18,6 +18,8 @@ import {
   loadEnvOrExit,
   migrate,
   Secret,
+  READER_ROLE,
+  setReaderPassword,
   urlOf,
 } from '@ops-cockpit/core';
 import { createApp } from './app.js';
@@ -58,6 +60,10 @@ async function main(): Promise<void> {
   });
   shutdown.add('postgres', 'resources', () => pool.end());
   await migrate(pool, logger);
+  if (env.GRAFANA_DB_PASSWORD !== undefined) {
+    await setReaderPassword(pool, new Secret(env.GRAFANA_DB_PASSWORD));
+    logger.info({ role: READER_ROLE }, 'the read-only role for Grafana can log in');
+  }
 
   const redis = createRedis({ url: conn.redisUrl, role: 'command', logger, name: 'exporter' });
   shutdown.add('redis', 'resources', () => closeRedis(redis));

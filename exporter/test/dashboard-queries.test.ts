@@ -4,6 +4,7 @@
 // the migrated Postgres they write. A renamed metric, label or column fails here.
 import { listQuietUsers } from '../src/read-models/quiet-users.js';
 import { waitFor } from '@ops-cockpit/core/testing';
+import { READER_ROLE } from '@ops-cockpit/core';
 import {
   expandPromql,
   expandSqlMacros,
@@ -183,13 +184,39 @@ describe('Prometheus targets', () => {
 });
 
 describe('Postgres targets', () => {
+  /** `sql` as Grafana's datasource runs it: as the read-only role (migration 004), never as the owner. */
+  async function asReader(sql: string) {
+    const client = await stack.db.pool.connect();
+    try {
+      await client.query("SELECT set_config('role', $1, false)", [READER_ROLE]);
+      // eslint-disable-next-line ops/sql-parameterized -- the dashboard's own SQL, run as Grafana would run it
+      return await client.query(sql);
+    } finally {
+      await client.query('RESET ROLE').catch(() => undefined);
+      client.release();
+    }
+  }
+
   async function runSql(t: PanelTarget) {
     const to = new Date();
     const from = new Date(to.getTime() - 3_600_000);
     if (!t.target.rawSql) throw new Error(`${t.where} has no SQL`);
-    // eslint-disable-next-line ops/sql-parameterized -- the dashboard's own SQL, run as Grafana would run it
-    return stack.db.pool.query(expandSqlMacros(t.target.rawSql, from, to));
+    return asReader(expandSqlMacros(t.target.rawSql, from, to));
   }
+
+  it("run as Grafana's read-only role, which cannot read e-mail, phone or provider tokens", async () => {
+    for (const sql of [
+      'SELECT email FROM users',
+      'SELECT phone FROM users',
+      'SELECT * FROM users',
+      'SELECT access_token FROM provider_accounts',
+      'SELECT * FROM schema_migrations',
+    ]) {
+      await expect(asReader(sql)).rejects.toThrow(/permission denied/);
+    }
+    await expect(asReader(`UPDATE incidents SET message = 'x'`)).rejects.toThrow(/permission denied/);
+    expect((await asReader('SELECT name, crew FROM users')).rowCount).toBeGreaterThan(0);
+  });
 
   it('run on the migrated schema, return exactly the columns their tables lay out, and have rows', async () => {
     const targets = sqlTargets(dashboard);

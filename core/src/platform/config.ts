@@ -81,6 +81,11 @@ export const exporterEnvSchema = baseEnvSchema
     STRAVA_WEBHOOK_TOKEN: stringVar({ minLength: 16 }),
     /** false only for the local demo: Garmin and Strava deliveries without a token set are accepted (with a warning). */
     WEBHOOK_TOKENS_REQUIRED: boolVar(true),
+    /**
+     * Password of the read-only role Grafana's Postgres datasource uses (`ops_cockpit_reader`: no e-mail, phone or
+     * token column); set at start. Unset leaves the role unable to log in.
+     */
+    GRAFANA_DB_PASSWORD: stringVar({ minLength: 12 }),
     /** Entries kept in the ingest stream (approximate trim); acknowledged ones beyond it are dropped first. */
     INGEST_STREAM_MAXLEN: intVar(1_000_000, 1_000, 100_000_000),
     CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
