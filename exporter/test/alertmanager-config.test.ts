@@ -53,7 +53,14 @@ describe('rules/', () => {
     expect(rules.map((r: Json) => r.alert).sort()).toEqual(
       [
         'CalmScoreLow',
+        'ChallengeDrift',
+        'DependencyDown',
         'ExporterDown',
+        'IngestDeadLettered',
+        'IngestStalled',
+        'NudgesFailing',
+        'ProbesStopped',
+        'SpikeLabFaultLingering',
         'IngestBacklog',
         'ProviderDown',
         'ProviderSlow',
