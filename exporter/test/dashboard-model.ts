@@ -52,11 +52,21 @@ export interface Panel {
   collapsed?: boolean;
 }
 
+/** A dashboard annotation: Grafana's built-in one, or a query whose rows become marks (time) or regions (timeend). */
+export interface Annotation {
+  name: string;
+  enable: boolean;
+  builtIn?: number;
+  datasource: { type: string; uid: string };
+  target?: Target;
+}
+
 export interface Dashboard {
   uid: string;
   title: string;
   refresh: string;
   panels: Panel[];
+  annotations: { list: Annotation[] };
 }
 
 export function loadDashboard(file = DASHBOARD_FILE): Dashboard {

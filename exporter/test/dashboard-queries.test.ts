@@ -236,6 +236,42 @@ describe('Postgres targets', () => {
     }
   });
 
+  it('mark Spike Lab changes and incidents (as regions) on every time series panel, from the tables that record them', async () => {
+    const queries = dashboard.annotations.list.filter((a) => !a.builtIn);
+    expect(queries.map((a) => [a.name, a.enable, a.datasource.uid])).toEqual([
+      ['Spike Lab changes', true, 'postgres'],
+      ['Incidents', true, 'postgres'],
+    ]);
+    const to = new Date();
+    const from = new Date(to.getTime() - 3_600_000);
+    const rowsOf = async (name: string) =>
+      (await asReader(expandSqlMacros(queries.find((a) => a.name === name)!.target!.rawSql!, from, to))).rows;
+
+    // Who set or cleared which fault: the stack set duplicates and latency through the API as operator "ada".
+    const changes = await rowsOf('Spike Lab changes');
+    expect(changes.length).toBeGreaterThan(0);
+    for (const c of changes) {
+      expect(Object.keys(c).sort()).toEqual(['tags', 'text', 'time']);
+      expect(c.time).toBeInstanceOf(Date);
+      expect(c.tags).toMatch(/^spike-lab,(set|clear|restore)$/);
+    }
+    expect(changes.map((c) => c.text)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^\S+ set duplicates on ingest$/)]),
+    );
+
+    // Incidents from firing to resolved (an open one runs to now), tagged by level and state.
+    const incidents = await rowsOf('Incidents');
+    expect(incidents.length).toBeGreaterThan(0);
+    for (const i of incidents) {
+      expect(Object.keys(i).sort()).toEqual(['tags', 'text', 'time', 'timeend']);
+      expect(i.timeend.getTime()).toBeGreaterThanOrEqual(i.time.getTime());
+      expect(i.tags).toMatch(/^incident,(warn|error|critical),(open|resolved)$/);
+    }
+    expect(incidents.map((i) => i.text)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^critical: /)]),
+    );
+  });
+
   it('list the quiet users the quiet-list endpoint lists, with the last nudge', async () => {
     const { rows } = await runSql(targetTitled(dashboard, 'Quiet list'));
     const page = await listQuietUsers(stack.db.pool, { days: 10, limit: 100, cooldownHours: 24 });
