@@ -134,6 +134,8 @@ it('a Garmin callback into the worker network, in every spelling: refused, nothi
   expect((await post(garminUrl, { activities: pings })).status).toBe(200);
   await counted(before, 'garmin:failed', 4);
   expect(insideHits).toEqual([]);
+  const metrics = await (await fetch(workerMetricsUrl)).text();
+  expect(metrics).toMatch(/^ops_provider_calls_refused_total\{provider="garmin"\} 4$/m);
   expect(await totalMeters()).toBe(total);
 
   expect((await fetch(`${exporterUrl}/api/ops/jobs/failed`)).status).toBe(401);

@@ -79,9 +79,12 @@ async function main(): Promise<void> {
 
   const check = () => checkDependencies({ pool, redis }, 2_000);
   const registry = createRegistry({ service: 'worker', version: VERSION });
+  // The consumer is made later, with these metrics; until then nothing is in flight.
+  const inFlight = { count: (): number => 0 };
   const metrics = createWorkerMetrics(registry, {
     jobCounts: (q) => queues.get(q)!.getJobCounts(),
     ingestPending: () => ingestPending(redis, keys.ingestStream),
+    ingestInFlight: () => inFlight.count(),
   });
 
   const chaos = createWorkerChaos({
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
     timeoutMs: env.PROVIDER_TIMEOUT_MS,
     maxResponseBytes: env.PROVIDER_MAX_RESPONSE_BYTES,
     logger,
+    onRefused: (provider) => metrics.callsRefused.inc({ provider }),
   });
   shutdown.add('outbound connections', 'resources', () => outbound.close());
   const call = limitPerProvider(withProviderChaos(chaos.gate, outbound), env.WORKER_CONCURRENCY);
@@ -194,6 +198,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
   });
+  inFlight.count = () => consumer.inFlight;
   consumer.start();
   shutdown.add('ingest-consumer', 'intake', () => consumer.close());
   shutdown.add('heatmap version', 'intake', () => heatmapVersion.close());

@@ -24,6 +24,7 @@ export interface WorkerMetrics {
   probes: Counter<'provider' | 'result' | 'reason'>;
   probeSkips: Counter<'provider' | 'cause'>;
   nudges: Counter<'channel' | 'outcome'>;
+  callsRefused: Counter<'provider'>;
 }
 
 export function createWorkerMetrics(
@@ -32,9 +33,19 @@ export function createWorkerMetrics(
     jobCounts: (queue: QueueName) => Promise<Record<string, number>>;
     /** Ingest stream entries not yet acknowledged (delivered or not); -1 when unknown. */
     ingestPending: () => Promise<number>;
+    /** Entries this worker has read and not yet applied or set aside (default 0: no consumer). */
+    ingestInFlight?: () => number;
   },
 ): WorkerMetrics {
   const registers = [registry];
+  new Gauge({
+    name: 'ops_ingest_in_flight',
+    help: 'Ingest entries this worker has read and not yet applied or set aside (waiting on a provider call or the next commit), at scrape time; at most twice INGEST_BATCH_SIZE.',
+    registers,
+    collect() {
+      this.set(opts.ingestInFlight?.() ?? 0);
+    },
+  });
   new Gauge({
     name: 'ops_ingest_pending',
     help: 'Ingest stream entries not yet acknowledged: read but unfinished plus not yet read, at scrape time.',
@@ -127,6 +138,12 @@ export function createWorkerMetrics(
       name: 'ops_nudges_total',
       help: 'Nudge send attempts, by channel (email, sms) and outcome (sent, failed, retried).',
       labelNames: ['channel', 'outcome'],
+      registers,
+    }),
+    callsRefused: new Counter({
+      name: 'ops_provider_calls_refused_total',
+      help: 'Outgoing provider calls the outbound guard refused (a URL off the allow-list, a non-public address, a redirect off the list): each one an SSRF attempt or a misconfigured allow-list.',
+      labelNames: ['provider'],
       registers,
     }),
   };

@@ -118,6 +118,7 @@ it('a never-answering callback holds back only its own entry, which is set aside
   const metrics = createWorkerMetrics(registry, {
     jobCounts: async () => ({}),
     ingestPending: async () => 0,
+    ingestInFlight: () => consumer?.inFlight ?? 0,
   });
   const adapters = createIngestAdapters({
     call: limitPerProvider(
@@ -165,6 +166,8 @@ it('a never-answering callback holds back only its own entry, which is set aside
     intervalMs: 5,
   });
   expect(Date.now() - pingAt).toBeLessThan(DEADLINE_MS);
+  const gauge = await registry.getSingleMetric('ops_ingest_in_flight')!.get();
+  expect(gauge.values[0]?.value).toBe(1);
   expect(Math.max(...hostile)).toBeLessThan(DEADLINE_MS / 2);
 
   // At its deadline the ping is set aside for retry: pending, neither applied nor dead-lettered.

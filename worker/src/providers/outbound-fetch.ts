@@ -19,6 +19,8 @@ export interface OutboundGuard {
   maxResponseBytes: number;
   /** Where refusals are told in full; the error itself says only that the host is not allowed. */
   logger?: Logger;
+  /** Called for each refusal (ops_provider_calls_refused_total). */
+  onRefused?: (provider: Provider) => void;
 }
 
 const MAX_REDIRECTS = 3;
@@ -51,6 +53,7 @@ const publicOnlyLookup = ((
 /** Where a call or a redirect may not go: said without anything learnt from resolving or connecting. */
 function refused(provider: Provider, url: URL, why: string, guard: OutboundGuard): ProviderError {
   guard.logger?.warn({ provider, origin: url.origin, why }, 'outbound call refused');
+  guard.onRefused?.(provider);
   return new ProviderError('refused', `${url.protocol}//${url.host} is not an allowed ${provider} API host`);
 }
 
