@@ -54,10 +54,16 @@ export function envProblems(service: Service, env: Record<string, string>, opaqu
   return problems;
 }
 
-/** The host names in the URL-valued settings of `env` (database, Redis, SMTP, HTTP), by variable. */
+/** Settings that name an address for a person's browser, not one a process connects to. */
+const BROWSER_URLS = new Set(['RUNBOOK_BASE_URL']);
+
+/**
+ * The host names in the URL-valued settings of `env` (database, Redis, SMTP, HTTP), by variable; not the
+ * addresses meant for a browser.
+ */
 export function urlHosts(env: Record<string, string>): Array<{ key: string; host: string }> {
   return Object.entries(env).flatMap(([key, value]) => {
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return [];
+    if (BROWSER_URLS.has(key) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return [];
     return [{ key, host: new URL(value).hostname }];
   });
 }

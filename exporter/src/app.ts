@@ -13,6 +13,7 @@ import type { ExporterMetrics } from './metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { runbookRoutes } from './routes/runbooks.js';
 import { opsReadRoutes } from './routes/ops.js';
 import { providerHealthRoutes } from './routes/provider-health.js';
 import { throughputStreamRoutes } from './routes/throughput-stream.js';
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps): OpsApp {
   app.use(healthRoutes({ checkDependencies: deps.checkDependencies }));
   app.use(metricsRoutes(deps.registry));
   app.use(openapiRoutes());
+  app.use(runbookRoutes());
   app.use(opsReadRoutes(deps.ops));
   app.use(providerHealthRoutes(deps.ops));
   app.use(alertmanagerRoutes({ store: deps.incidents.store, token: deps.incidents.alertmanagerToken }));

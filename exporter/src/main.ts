@@ -38,6 +38,7 @@ import { createJobsDeps } from './jobs/deps.js';
 import { parseNamedTokens } from './auth/operators.js';
 import { redisRateLimitStore } from './security/rate-limit.js';
 import { createExporterServer } from './server.js';
+import { registerRunbookInfo } from './routes/runbooks.js';
 
 function optionalSecret(value: string | undefined): Secret | undefined {
   return value === undefined ? undefined : new Secret(value);
@@ -217,6 +218,7 @@ async function main(): Promise<void> {
   // After the server: requests still in flight have counted their events by now.
   shutdown.add('webhook counters', 'intake', () => webhooks.close());
   shutdown.add('linked accounts', 'intake', () => linkedAccounts.close());
+  registerRunbookInfo(registry, env.RUNBOOK_BASE_URL ?? `${urlOf(address)}/runbooks`);
   logger.info({ url: urlOf(address) }, 'exporter listening');
 }
 

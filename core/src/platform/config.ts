@@ -86,6 +86,11 @@ export const exporterEnvSchema = baseEnvSchema
      * token column); set at start. Unset leaves the role unable to log in.
      */
     GRAFANA_DB_PASSWORD: stringVar({ minLength: 12 }),
+    /**
+     * Where on-call's browser reaches this exporter's /runbooks (behind your ingress): every alert's runbook_url
+     * starts with it. Default: the address the exporter listens on.
+     */
+    RUNBOOK_BASE_URL: urlVar(undefined, ['http:', 'https:']),
     /** Entries kept in the ingest stream (approximate trim); acknowledged ones beyond it are dropped first. */
     INGEST_STREAM_MAXLEN: intVar(1_000_000, 1_000, 100_000_000),
     CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
