@@ -62,8 +62,15 @@ async function main(): Promise<void> {
   shutdown.add('postgres', 'resources', () => pool.end());
   await migrate(pool, logger);
   if (env.GRAFANA_DB_PASSWORD !== undefined) {
-    await setReaderPassword(pool, new Secret(env.GRAFANA_DB_PASSWORD));
-    logger.info({ role: READER_ROLE }, 'the read-only role for Grafana can log in');
+    // Not fatal: a database user without CREATEROLE cannot set it; the dashboard's tables then stay unread.
+    await setReaderPassword(pool, new Secret(env.GRAFANA_DB_PASSWORD)).then(
+      () => logger.info({ role: READER_ROLE }, 'the read-only role for Grafana can log in'),
+      (err: Error) =>
+        logger.warn(
+          { role: READER_ROLE, err: err.message },
+          'GRAFANA_DB_PASSWORD not applied: give the role its password as an administrator (docs/deploy.md)',
+        ),
+    );
   }
 
   const redis = createRedis({ url: conn.redisUrl, role: 'command', logger, name: 'exporter' });
