@@ -154,7 +154,7 @@ export class IngestConsumer {
     return this.#stopping ? 0 : this.#maxInFlight - this.#inflight.size;
   }
 
-  /** The commits' verdict since the last call: true outage, false fine, undefined no commit happened. */
+  /** The commits' verdict since the last call: a dependency outage, all fine, or undefined when none ran. */
   #takeCommits(): 'outage' | 'ok' | undefined {
     const seen = this.#commits;
     this.#commits = undefined;
