@@ -17,8 +17,7 @@ import type { LinkedAccounts } from './linked-accounts.js';
 import type { Delivery } from './delivery.js';
 import type { WebhookAdapter, WebhookContext, WebhookSettings } from './adapter.js';
 import { WEBHOOK_PREFIX, WEBHOOK_ROUTES } from './registry.js';
-import { tokenDigest } from '../auth/bearer.js';
-import { timingSafeEqual } from 'node:crypto';
+import { matchToken, tokenDigest } from '../auth/bearer.js';
 import { withIngestChaos, type ReceiveDelivery } from '../chaos/ingest.js';
 import type { ChaosDeps } from '../chaos/deps.js';
 
@@ -80,8 +79,21 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     flushMs: deps.counterFlushMs ?? 1_000,
     now,
   });
+  /**
+   * The `?token=` of each provider that signs nothing, checked before anything else of a POST: a forged delivery
+   * is refused before it costs a body read, a parse or a provider call. Digests compared in constant time
+   * (matchToken, as for operator tokens), each computed once from the fixed settings.
+   */
+  const urlTokens = new Map<WebhookAdapter, { variable: string; digest: Buffer | undefined }>();
   for (const adapter of WEBHOOK_ROUTES.values()) {
     const { provider } = adapter;
+    const guard = adapter.urlToken?.(ctx);
+    if (guard) {
+      urlTokens.set(adapter, {
+        variable: guard.variable,
+        digest: guard.secret && tokenDigest(guard.secret.reveal()),
+      });
+    }
     metrics.webhookRequests.inc({ provider, code: '200' }, 0);
     metrics.webhookDuplicates.inc({ provider }, 0);
     for (const [object_type, aspect_type] of adapter.eventLabels) {
@@ -91,25 +103,16 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
   }
   let lastAppendError = '';
 
-  /**
-   * The `?token=` of a provider that signs nothing, checked before anything else of a POST: a forged delivery is
-   * refused before it costs a body read, a parse or a provider call. Digests compared in constant time.
-   */
-  const tokenDigests = new Map<WebhookAdapter, Buffer | null>();
   const checkUrlToken = (adapter: WebhookAdapter, query: string) => {
-    const guard = adapter.urlToken?.(ctx);
+    const guard = urlTokens.get(adapter);
     if (!guard) return;
-    if (!tokenDigests.has(adapter)) {
-      tokenDigests.set(adapter, guard.secret ? tokenDigest(guard.secret.reveal()) : null);
-    }
-    const expected = tokenDigests.get(adapter)!;
-    if (expected === null) {
+    if (guard.digest === undefined) {
       if (ctx.settings.webhookTokensRequired)
         throw new HttpProblem('forbidden', `${guard.variable} is not set`);
       return;
     }
     const presented = new URLSearchParams(query).get('token');
-    if (presented === null || !timingSafeEqual(tokenDigest(presented), expected)) {
+    if (presented === null || matchToken(presented, [guard.digest]) !== 0) {
       throw new HttpProblem('unauthorized', 'the URL token is missing or wrong');
     }
   };

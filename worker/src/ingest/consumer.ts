@@ -12,7 +12,7 @@ import {
 } from '@ops-cockpit/core';
 import { ProviderError } from '../providers/errors.js';
 import { backoffMs, outagePauseMs } from './backoff.js';
-import type { Applied, Prepared, Preparer } from './process.js';
+import { asError, type Applied, type Prepared, type Preparer } from './process.js';
 import type { WorkerMetrics } from '../metrics.js';
 
 export interface IngestConsumerOptions {
@@ -328,7 +328,7 @@ export class IngestConsumer {
     work.forEach((w, i) => {
       const settle = (result: Prepared | Error) => this.#settle({ w, result });
       (pending[i] ?? Promise.resolve(new Error('not prepared'))).then(settle, (err: unknown) =>
-        settle(err instanceof Error ? err : new Error(String(err))),
+        settle(asError(err)),
       );
     });
   }

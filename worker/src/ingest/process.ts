@@ -53,7 +53,8 @@ function lookupsWanted(adapters: IngestAdapters, envelopes: readonly IngestEnvel
   return wanted;
 }
 
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+/** `err` as an Error (a thrown string or object wrapped). */
+export const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
  * `work`, or a transient ProviderError once `ms` have passed without it settling. What `work` still does after

@@ -50,14 +50,34 @@ export function createStravaIngest(deps: IngestAdapterDeps): IngestAdapter<'stra
     return tokens.accessToken;
   }
 
-  async function fetchActivity(pool: Parameters<typeof saveTokens>[0], account: LinkedAccount, id: number) {
+  const failed = (err: unknown, ...failures: ProviderError['failure'][]) =>
+    err instanceof ProviderError && failures.includes(err.failure);
+
+  /**
+   * `call` with the athlete's token; when it fails as `retryOn` says (a token revoked or rotated elsewhere),
+   * once more with a freshly refreshed one before giving up.
+   */
+  async function withToken<T>(
+    pool: Parameters<typeof saveTokens>[0],
+    account: LinkedAccount,
+    call: (accessToken: string) => Promise<T>,
+    retryOn: (err: unknown) => boolean,
+  ): Promise<T> {
     try {
-      return await strava.getActivity(await token(pool, account, false), id);
+      return await call(await token(pool, account, false));
     } catch (err) {
-      // A token revoked or rotated elsewhere: refresh once and try again before giving up.
-      if (!(err instanceof ProviderError) || err.failure !== 'unauthorized') throw err;
-      return strava.getActivity(await token(pool, account, true), id);
+      if (!retryOn(err)) throw err;
+      return call(await token(pool, account, true));
     }
+  }
+
+  function fetchActivity(pool: Parameters<typeof saveTokens>[0], account: LinkedAccount, id: number) {
+    return withToken(
+      pool,
+      account,
+      (t) => strava.getActivity(t, id),
+      (err) => failed(err, 'unauthorized'),
+    );
   }
 
   /**
@@ -65,17 +85,14 @@ export function createStravaIngest(deps: IngestAdapterDeps): IngestAdapter<'stra
    * refuses both (401 or an invalid grant). Other trouble throws, to be retried.
    */
   async function stillAuthorized(pool: Parameters<typeof saveTokens>[0], account: LinkedAccount) {
-    for (const force of [false, true]) {
-      try {
-        await strava.getAthlete(await token(pool, account, force));
-        return true;
-      } catch (err) {
-        const refused =
-          err instanceof ProviderError && (err.failure === 'unauthorized' || err.failure === 'bad_response');
-        if (!refused) throw err;
-      }
+    const refused = (err: unknown) => failed(err, 'unauthorized', 'bad_response');
+    try {
+      await withToken(pool, account, (t) => strava.getAthlete(t), refused);
+      return true;
+    } catch (err) {
+      if (refused(err)) return false;
+      throw err;
     }
-    return false;
   }
 
   return {

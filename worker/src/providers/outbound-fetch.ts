@@ -57,6 +57,15 @@ function refused(provider: Provider, url: URL, why: string, guard: OutboundGuard
   return new ProviderError('refused', `${url.protocol}//${url.host} is not an allowed ${provider} API host`);
 }
 
+/** What fetch or a body read threw, as a ProviderError: the whole call's timeout, or the network's error. */
+function transportFailure(err: unknown, what: string, timeoutMs: number): ProviderError {
+  const { name, message, cause } = err as Error & { cause?: unknown };
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new ProviderError('timeout', `${what}: no answer within ${timeoutMs} ms`);
+  }
+  return new ProviderError('network', `${what}: ${cause instanceof Error ? cause.message : message}`);
+}
+
 async function readCapped(res: Response, max: number, what: string): Promise<string> {
   const declared = Number(res.headers.get('content-length') ?? 0);
   if (declared > max) {
@@ -128,12 +137,7 @@ export function createOutboundFetch(guard: OutboundGuard): {
       } catch (err) {
         const cause = (err as { cause?: unknown }).cause;
         if (cause instanceof AddressRefused) throw refused(provider, target, cause.message, guard);
-        const name = (err as Error).name;
-        if (name === 'TimeoutError' || name === 'AbortError') {
-          throw new ProviderError('timeout', `${what}: no answer within ${guard.timeoutMs} ms`);
-        }
-        const reason = cause instanceof Error ? cause.message : (err as Error).message;
-        throw new ProviderError('network', `${what}: ${reason}`);
+        throw transportFailure(err, what, guard.timeoutMs);
       }
       if (res.status >= 300 && res.status < 400) {
         const location = res.headers.get('location');
@@ -159,12 +163,7 @@ export function createOutboundFetch(guard: OutboundGuard): {
       try {
         text = await readCapped(res, guard.maxResponseBytes, what);
       } catch (err) {
-        if (err instanceof ProviderError) throw err;
-        const name = (err as Error).name;
-        if (name === 'TimeoutError' || name === 'AbortError') {
-          throw new ProviderError('timeout', `${what}: no answer within ${guard.timeoutMs} ms`);
-        }
-        throw new ProviderError('network', `${what}: ${(err as Error).message}`);
+        throw err instanceof ProviderError ? err : transportFailure(err, what, guard.timeoutMs);
       }
       try {
         return JSON.parse(text) as unknown;
