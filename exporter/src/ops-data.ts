@@ -19,7 +19,7 @@ import { providerHealth, type ProviderHealth } from './read-models/provider-heal
 
 /** Reads behind the /api/ops/* endpoints and the scrape-time gauges; each is one indexed query or Redis call. */
 export interface OpsData {
-  challenge(): Promise<{ totalMiles: number; goalMiles: number; percent: number }>;
+  challenge(): Promise<{ totalMiles: number; totalMeters: number; goalMiles: number; percent: number }>;
   heatmap(): Promise<HeatmapMatrix>;
   throughput(minutes: number, nowMs?: number): Promise<ThroughputBucket[]>;
   /**
@@ -90,12 +90,17 @@ export function createOpsData(deps: {
     },
 
     async challenge() {
-      const { rows } = await pool.query<{ total_miles: string }>(
-        'SELECT total_miles::text FROM global_stats WHERE id = 1',
+      const { rows } = await pool.query<{ total_miles: string; total_meters: string }>(
+        'SELECT total_miles::text, total_meters::text FROM global_stats WHERE id = 1',
       );
       const totalMiles = Number(rows[0]?.total_miles ?? 0);
       const percent = Math.min(100, (totalMiles / deps.goalMiles) * 100);
-      return { totalMiles, goalMiles: deps.goalMiles, percent };
+      return {
+        totalMiles,
+        totalMeters: Number(rows[0]?.total_meters ?? 0),
+        goalMiles: deps.goalMiles,
+        percent,
+      };
     },
 
     async heatmap() {

@@ -2,6 +2,9 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '@ops-cockpit/core';
 import type { OpsData } from './ops-data.js';
 
+/** The international mile; global_stats derives total_miles with the same factor. */
+const METERS_PER_MILE = 1609.344;
+
 /**
  * Scrape-time gauges of the challenge and the heatmap, read through the same (cached) paths as the API. A read
  * that fails (Postgres down) keeps the last values instead of failing the whole scrape; ops_dependency_up
@@ -15,20 +18,22 @@ export function registerOpsGauges(
 ): void {
   const registers = [registry];
   new Gauge({
-    name: 'ops_challenge_distance_miles',
-    help: 'Miles logged by all live activities (global_stats.total_miles).',
+    name: 'ops_challenge_distance_meters',
+    help: 'Metres logged by all live activities (global_stats.total_meters); dashboards show miles.',
     registers,
     async collect() {
       try {
-        this.set((await data.challenge()).totalMiles);
+        this.set((await data.challenge()).totalMeters);
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'challenge gauge not refreshed');
       }
     },
   });
-  new Gauge({ name: 'ops_challenge_goal_miles', help: 'The challenge goal in miles.', registers }).set(
-    goalMiles,
-  );
+  new Gauge({
+    name: 'ops_challenge_goal_meters',
+    help: 'The challenge goal (CHALLENGE_GOAL_MILES) in metres.',
+    registers,
+  }).set(goalMiles * METERS_PER_MILE);
   new Gauge({
     name: 'ops_activity_heatmap_activities',
     help: 'Activities over the last 7 days by local weekday (0 = Sunday) and local hour.',

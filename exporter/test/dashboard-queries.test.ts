@@ -28,6 +28,7 @@ import {
 import { metricsText, startDashboardStack, type DashboardStack } from './dashboard-stack.js';
 import { mergeExpositions, parseExposition } from './metrics-exposition.js';
 import { referenceProblems } from './metric-catalog.js';
+import { promtoolLint } from './promtool-lint.js';
 
 const PROVIDERS = ['strava', 'garmin', 'apple_health', 'polar'];
 
@@ -180,6 +181,23 @@ describe('Prometheus targets', () => {
     const signal = results.get('signal:events')!;
     expect(signal.length).toBeGreaterThan(0);
     expect(signal.every((s) => s.metric.provider !== undefined && (s.values?.length ?? 0) > 0)).toBe(true);
+  });
+});
+
+describe('metric names', () => {
+  it("follow Prometheus's conventions: promtool check metrics flags none of the project's own series", async () => {
+    for (const url of [stack.exporterUrl, stack.workerUrl]) {
+      const own = promtoolLint(await metricsText(url)).filter((line) => line.startsWith('ops_'));
+      expect({ url, own }).toEqual({ url, own: [] });
+    }
+  });
+
+  it('would flag a series in miles instead of base units (the check can fail)', () => {
+    const miles =
+      '# HELP ops_challenge_distance_miles Miles.\n# TYPE ops_challenge_distance_miles gauge\nops_challenge_distance_miles 3\n';
+    expect(promtoolLint(miles)).toEqual([
+      'ops_challenge_distance_miles use base unit "meters" instead of "miles"',
+    ]);
   });
 });
 

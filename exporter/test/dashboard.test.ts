@@ -248,8 +248,8 @@ describe('ops-cockpit-panel panels', () => {
   it('give the progress ring targets "distance" and "goal", legends named after their metrics', () => {
     for (const panel of byView('progress')) {
       for (const [refId, metric] of [
-        ['distance', 'ops_challenge_distance_miles'],
-        ['goal', 'ops_challenge_goal_miles'],
+        ['distance', 'ops_challenge_distance_meters'],
+        ['goal', 'ops_challenge_goal_meters'],
       ] as const) {
         const t = target(panel, refId);
         expect(t?.legendFormat).toBe(metric);

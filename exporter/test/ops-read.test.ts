@@ -67,7 +67,7 @@ describe('GET /api/ops/challenge', () => {
     );
     const { status, body } = await get('/api/ops/challenge');
     expect(status).toBe(200);
-    expect(body).toEqual({ totalMiles: 10, goalMiles: 100, percent: 10 });
+    expect(body).toEqual({ totalMiles: 10, totalMeters: 16093.44, goalMiles: 100, percent: 10 });
   });
 });
 
@@ -141,8 +141,9 @@ describe('GET /api/ops/heatmap', () => {
     expect(fresh).toBe(8);
 
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    expect(metrics).toMatch(/^ops_challenge_goal_miles 100$/m);
-    expect(metrics).toMatch(/^ops_challenge_distance_miles \d+(\.\d+)?$/m);
+    // The goal of 100 miles, in the base unit Prometheus wants.
+    expect(metrics).toMatch(/^ops_challenge_goal_meters 160934.4$/m);
+    expect(metrics).toMatch(/^ops_challenge_distance_meters \d+(\.\d+)?$/m);
     expect(metrics.match(/^ops_activity_heatmap_activities\{/gm)).toHaveLength(168);
   });
 });

@@ -124,10 +124,10 @@ async function main(): Promise<void> {
         deleted: await pruneProbeLogs(pool, olderThanDays),
       }),
       'recompute-challenge': async () => {
-        const driftMiles = await recomputeChallenge(pool);
-        metrics.challengeDrift.set(driftMiles);
-        if (driftMiles !== 0) logger.warn({ driftMiles }, 'challenge total drifted; corrected');
-        return { driftMiles };
+        const driftMeters = await recomputeChallenge(pool);
+        metrics.challengeDrift.set(driftMeters);
+        if (driftMeters !== 0) logger.warn({ driftMeters }, 'challenge total drifted; corrected');
+        return { driftMeters };
       },
     },
   };

@@ -99,8 +99,8 @@ export function createWorkerMetrics(
       registers,
     }),
     challengeDrift: new Gauge({
-      name: 'ops_challenge_drift_miles',
-      help: 'Stored challenge total minus the recomputed sum of live activities at the last hourly check (corrected then).',
+      name: 'ops_challenge_drift_meters',
+      help: 'Stored challenge total minus the recomputed sum of live activities at the last hourly check, in metres (corrected then).',
       registers,
     }),
     probeSuccess: new Gauge({

@@ -42,7 +42,7 @@ it('recomputes the challenge total from live activities and reports the drift it
   expect(await recomputeChallenge(db.pool)).toBe(0);
   // Someone edits the total by hand: two miles too many.
   await db.pool.query('UPDATE global_stats SET total_meters = total_meters + 3218.688');
-  expect(await recomputeChallenge(db.pool)).toBe(2);
+  expect(await recomputeChallenge(db.pool)).toBe(3218.688);
   const { rows } = await db.pool.query('SELECT total_miles::float AS miles FROM global_stats');
   expect(rows[0].miles).toBe(1);
 });

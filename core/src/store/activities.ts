@@ -324,7 +324,7 @@ export async function deleteActivity(
 
 /**
  * Recomputes the challenge total from live activities and corrects the stored one. Returns the drift that was
- * found (stored − actual, in miles); 0 is the expected answer, since every write moves the total exactly.
+ * found (stored − actual, in metres); 0 is the expected answer, since every write moves the total exactly.
  */
 export async function recomputeChallenge(pool: Pool): Promise<number> {
   return inTransaction(pool, async (client) => {
@@ -336,7 +336,7 @@ export async function recomputeChallenge(pool: Pool): Promise<number> {
        ), old AS (SELECT total_meters FROM global_stats WHERE id = 1)
        UPDATE global_stats g SET total_meters = actual.meters, activity_count = actual.n, updated_at = now()
          FROM actual, old WHERE g.id = 1
-       RETURNING ((old.total_meters - actual.meters) / 1609.344)::text AS drift`,
+       RETURNING (old.total_meters - actual.meters)::text AS drift`,
     );
     return Number(rows[0]?.drift ?? 0);
   });

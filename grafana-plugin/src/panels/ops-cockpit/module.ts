@@ -8,7 +8,7 @@ type NumberOption = [path: NumberPath, name: string, view: CockpitView, min: num
 
 // Thresholds of each view, shown only for it; names say the unit.
 const NUMBERS: NumberOption[] = [
-  ['goalMiles', 'Goal (miles), when no ops_challenge_goal_miles series', 'progress', 1],
+  ['goalMiles', 'Goal (miles), when no ops_challenge_goal_meters series', 'progress', 1],
   ['stressThreshold', 'Stress threshold (calm score)', 'stress', 0, 100],
   ['pulseWarnPercent', 'Success warning below (%)', 'pulse', 0, 100],
   ['pulseCriticalPercent', 'Success critical below (%)', 'pulse', 0, 100],
@@ -26,7 +26,7 @@ export const plugin = new PanelPlugin<CockpitOptions>(CockpitPanel).setPanelOpti
     settings: {
       options: [
         { value: 'heatmap', label: 'Activity heatmap', description: 'ops_activity_heatmap_activities' },
-        { value: 'progress', label: 'Challenge progress', description: 'ops_challenge_distance_miles' },
+        { value: 'progress', label: 'Challenge progress', description: 'ops_challenge_distance_meters' },
         { value: 'stress', label: 'Stress mode', description: 'ops_calm_score, ops_calm_penalty' },
         { value: 'pulse', label: 'Pulse grid', description: 'provider probes' },
         { value: 'signal', label: 'Live signal', description: 'webhook events/s' },

@@ -3,7 +3,7 @@ export type CockpitView = 'heatmap' | 'progress' | 'stress' | 'pulse' | 'signal'
 
 export interface CockpitOptions {
   view: CockpitView;
-  /** Goal of the progress ring when no `ops_challenge_goal_miles` series arrives. */
+  /** Goal of the progress ring when no `ops_challenge_goal_meters` series arrives. */
   goalMiles?: number;
   /** Calm score below which the stress view turns red and moves. */
   stressThreshold: number;

@@ -90,7 +90,7 @@ describe('CockpitPanel', () => {
   test("the query lacks the view's series: the message says what is missing", () => {
     const { series, width, height } = SCENARIOS.heatmap;
     render(<CockpitPanel {...panelProps(series, { view: 'progress' }, { width, height })} />);
-    expect(screen.getByText(/ops_challenge_distance_miles/)).toBeInTheDocument();
+    expect(screen.getByText(/ops_challenge_distance_meters/)).toBeInTheDocument();
   });
 
   test.each([

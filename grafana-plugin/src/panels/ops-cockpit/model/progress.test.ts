@@ -1,16 +1,22 @@
 import { instantFrame, progressSeries } from '../testing/frames';
-import { formatMiles, formatPercent, NEAR_FINISH, toProgressModel } from './progress';
+import { formatMiles, formatPercent, METERS_PER_MILE, NEAR_FINISH, toProgressModel } from './progress';
 
 describe('toProgressModel', () => {
   test('distance against the goal series', () => {
     expect(toProgressModel(progressSeries(421_337, 1_000_000), 100)).toEqual({
-      distance: 421_337,
+      distance: expect.closeTo(421_337, 6),
       goal: 1_000_000,
       goalSource: 'series',
-      ratio: 0.421337,
-      filled: 0.421337,
+      ratio: expect.closeTo(0.421337, 12),
+      filled: expect.closeTo(0.421337, 12),
       nearFinish: false,
     });
+  });
+
+  test('reads metres and speaks miles: one mile is 1,609.344 m', () => {
+    expect(
+      toProgressModel([instantFrame('ops_challenge_distance_meters', 1609.344 * 25)], 100),
+    ).toMatchObject({ distance: 25, goal: 100, ratio: 0.25 });
   });
 
   test('no goal series: the goalMiles option; a goal of 0 or less is skipped', () => {
@@ -44,13 +50,14 @@ describe('toProgressModel', () => {
   });
 
   test('aggregated queries are named by refId distance and goal, or by legend', () => {
+    const [m30, m60] = [30 * METERS_PER_MILE, 60 * METERS_PER_MILE];
     const byRefId = [
-      instantFrame('', 30, {}, { refId: 'distance', aggregated: true }),
-      instantFrame('', 60, {}, { refId: 'goal', aggregated: true }),
+      instantFrame('', m30, {}, { refId: 'distance', aggregated: true }),
+      instantFrame('', m60, {}, { refId: 'goal', aggregated: true }),
     ];
     const byLegend = [
-      instantFrame('', 30, {}, { refId: 'A', aggregated: true, legend: 'ops_challenge_distance_miles' }),
-      instantFrame('', 60, {}, { refId: 'B', aggregated: true, legend: 'ops_challenge_goal_miles' }),
+      instantFrame('', m30, {}, { refId: 'A', aggregated: true, legend: 'ops_challenge_distance_meters' }),
+      instantFrame('', m60, {}, { refId: 'B', aggregated: true, legend: 'ops_challenge_goal_meters' }),
     ];
     expect(toProgressModel(byRefId, 100)).toMatchObject({ distance: 30, goal: 60, ratio: 0.5 });
     expect(toProgressModel(byLegend, 100)).toMatchObject({ distance: 30, goal: 60, ratio: 0.5 });
@@ -58,8 +65,8 @@ describe('toProgressModel', () => {
 
   test('undefined without a distance value', () => {
     expect(toProgressModel([], 100)).toBeUndefined();
-    expect(toProgressModel([instantFrame('ops_challenge_goal_miles', 100)], 100)).toBeUndefined();
-    expect(toProgressModel([instantFrame('ops_challenge_distance_miles', null)], 100)).toBeUndefined();
+    expect(toProgressModel([instantFrame('ops_challenge_goal_meters', 100)], 100)).toBeUndefined();
+    expect(toProgressModel([instantFrame('ops_challenge_distance_meters', null)], 100)).toBeUndefined();
   });
 });
 

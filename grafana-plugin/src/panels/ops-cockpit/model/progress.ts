@@ -3,8 +3,11 @@ import { DataFrame } from '@grafana/data';
 import { DEFAULT_OPTIONS } from '../types';
 import { findValue, numericSeries, SeriesName } from './series';
 
-export const DISTANCE: SeriesName = { metric: 'ops_challenge_distance_miles', refIds: ['distance'] };
-export const GOAL: SeriesName = { metric: 'ops_challenge_goal_miles', refIds: ['goal'] };
+export const DISTANCE: SeriesName = { metric: 'ops_challenge_distance_meters', refIds: ['distance'] };
+export const GOAL: SeriesName = { metric: 'ops_challenge_goal_meters', refIds: ['goal'] };
+
+/** The series are in metres (Prometheus wants base units); the ring and its text speak miles. */
+export const METERS_PER_MILE = 1609.344;
 
 /** From this share of the goal on, the flame bounces. */
 export const NEAR_FINISH = 0.9;
@@ -22,8 +25,10 @@ export interface ProgressModel {
 
 const positive = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n) && n > 0;
 
+const inMiles = (meters: number | undefined) => (meters === undefined ? undefined : meters / METERS_PER_MILE);
+
 /**
- * Current miles against the goal: the goal series wins, then the `goalMiles` option, then the default (a goal
+ * Current miles against the goal: the goal series (in metres) wins, then the `goalMiles` option, then the default (a goal
  * of 0 or less would divide by zero). `undefined` when no distance series carries a number.
  */
 export function toProgressModel(
@@ -31,11 +36,11 @@ export function toProgressModel(
   goalMiles: number | undefined,
 ): ProgressModel | undefined {
   const series = numericSeries(frames);
-  const distance = findValue(series, DISTANCE);
+  const distance = inMiles(findValue(series, DISTANCE));
   if (distance === undefined) {
     return undefined;
   }
-  const fromSeries = findValue(series, GOAL);
+  const fromSeries = inMiles(findValue(series, GOAL));
   const [goal, goalSource]: [number, ProgressModel['goalSource']] = positive(fromSeries)
     ? [fromSeries, 'series']
     : positive(goalMiles)

@@ -3,7 +3,7 @@ import { createDataFrame, FieldType } from '@grafana/data';
 import { instantFrame } from '../testing/frames';
 import { findValue, isSeries, lastNumber, numericSeries, toNumber } from './series';
 
-const GOAL = { metric: 'ops_challenge_goal_miles', refIds: ['goal'] };
+const GOAL = { metric: 'ops_challenge_goal_meters', refIds: ['goal'] };
 
 describe('toNumber', () => {
   test.each([
@@ -37,12 +37,12 @@ describe('isSeries', () => {
   const only = (frame: ReturnType<typeof instantFrame>) => numericSeries([frame])[0];
 
   test('a bare metric query: the __name__ label', () => {
-    expect(isSeries(only(instantFrame('ops_challenge_goal_miles', 1)), GOAL)).toBe(true);
-    expect(isSeries(only(instantFrame('ops_challenge_distance_miles', 1)), GOAL)).toBe(false);
+    expect(isSeries(only(instantFrame('ops_challenge_goal_meters', 1)), GOAL)).toBe(true);
+    expect(isSeries(only(instantFrame('ops_challenge_distance_meters', 1)), GOAL)).toBe(false);
   });
 
   test('an aggregated query: its legend (displayNameFromDS) or its refId', () => {
-    const byLegend = instantFrame('x', 1, {}, { aggregated: true, legend: 'ops_challenge_goal_miles' });
+    const byLegend = instantFrame('x', 1, {}, { aggregated: true, legend: 'ops_challenge_goal_meters' });
     const byRefId = instantFrame('x', 1, {}, { aggregated: true, refId: 'goal' });
     const neither = instantFrame('x', 1, {}, { aggregated: true, refId: 'B' });
     expect(isSeries(only(byLegend), GOAL)).toBe(true);
@@ -52,12 +52,12 @@ describe('isSeries', () => {
 
   test('a frame named after the metric, and a table with a __name__ column', () => {
     const named = createDataFrame({
-      name: 'ops_challenge_goal_miles',
+      name: 'ops_challenge_goal_meters',
       fields: [{ name: 'Value', type: FieldType.number, values: [5] }],
     });
     const table = createDataFrame({
       fields: [
-        { name: '__name__', type: FieldType.string, values: ['ops_challenge_goal_miles'] },
+        { name: '__name__', type: FieldType.string, values: ['ops_challenge_goal_meters'] },
         { name: 'Value #A', type: FieldType.number, values: [5] },
       ],
     });
@@ -68,9 +68,9 @@ describe('isSeries', () => {
 
 test('findValue takes the first matching series that carries a number', () => {
   const series = numericSeries([
-    instantFrame('ops_challenge_goal_miles', null),
-    instantFrame('ops_challenge_distance_miles', 7),
-    instantFrame('ops_challenge_goal_miles', 1000),
+    instantFrame('ops_challenge_goal_meters', null),
+    instantFrame('ops_challenge_distance_meters', 7),
+    instantFrame('ops_challenge_goal_meters', 1000),
   ]);
   expect(findValue(series, GOAL)).toBe(1000);
   expect(findValue(series, { metric: 'ops_calm_score', refIds: ['score'] })).toBeUndefined();

@@ -39,7 +39,7 @@ describe('noDataMessage', () => {
     expect(noDataMessage({ view: 'stress' }, [])).toBe('No data');
     expect(noDataMessage({ view: 'stress' }, progressSeries(1))).toContain('ops_calm_score');
     expect(noDataMessage({ view: 'progress' }, stressSeries(1, {}))).toContain(
-      'ops_challenge_distance_miles',
+      'ops_challenge_distance_meters',
     );
     expect(noDataMessage({}, stressSeries(1, {}))).toContain('weekday and hour');
   });

@@ -17,7 +17,7 @@ export type ViewModel =
 /** What each view needs from the query, for the no-data message. */
 const NEEDS: Record<CockpitView, string> = {
   heatmap: 'series labelled weekday and hour (ops_activity_heatmap_activities) or a weekday/hour/value table',
-  progress: 'an ops_challenge_distance_miles series (or a query with refId "distance")',
+  progress: 'an ops_challenge_distance_meters series in metres (or a query with refId "distance")',
   stress: 'an ops_calm_score series (or a query with refId "score")',
   pulse: 'series labelled provider (ops_provider_probe_success, or refIds up, success, p95, ttfb, failure)',
   signal: 'time series of events per second (a range query, one series per provider)',

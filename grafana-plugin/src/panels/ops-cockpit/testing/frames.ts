@@ -1,5 +1,7 @@
 import { createDataFrame, DataFrame, FieldType, Labels } from '@grafana/data';
 
+import { METERS_PER_MILE } from '../model/progress';
+
 // Frames shaped like the ones Grafana's Prometheus data source hands a panel, for tests and the browser
 // harness. Not imported by module.ts, so never part of the plugin bundle.
 
@@ -66,11 +68,14 @@ export function heatmapTable(matrix: number[][], refId = 'A'): DataFrame {
   });
 }
 
-/** `ops_challenge_distance_miles` and, unless `goal` is undefined, `ops_challenge_goal_miles`. */
-export function progressSeries(distance: number, goal?: number): DataFrame[] {
-  const frames = [instantFrame('ops_challenge_distance_miles', distance)];
-  if (goal !== undefined) {
-    frames.push(instantFrame('ops_challenge_goal_miles', goal, {}, { refId: 'B' }));
+/**
+ * `ops_challenge_distance_meters` and, unless `goal` is undefined, `ops_challenge_goal_meters`, given in miles
+ * and sent in metres as the exporter does.
+ */
+export function progressSeries(distanceMiles: number, goalMiles?: number): DataFrame[] {
+  const frames = [instantFrame('ops_challenge_distance_meters', distanceMiles * METERS_PER_MILE)];
+  if (goalMiles !== undefined) {
+    frames.push(instantFrame('ops_challenge_goal_meters', goalMiles * METERS_PER_MILE, {}, { refId: 'B' }));
   }
   return frames;
 }

@@ -1,5 +1,6 @@
 import { DataFrame } from '@grafana/data';
 
+import { METERS_PER_MILE } from '../model/progress';
 import { CockpitOptions } from '../types';
 import {
   AT,
@@ -53,8 +54,18 @@ export const SCENARIOS: Record<string, Scenario> = {
   'progress-refids': {
     options: { view: 'progress' },
     series: [
-      instantFrame('ops_challenge_distance_miles', 960, {}, { refId: 'distance', aggregated: true }),
-      instantFrame('ops_challenge_goal_miles', 1000, {}, { refId: 'goal', aggregated: true }),
+      instantFrame(
+        'ops_challenge_distance_meters',
+        960 * METERS_PER_MILE,
+        {},
+        { refId: 'distance', aggregated: true },
+      ),
+      instantFrame(
+        'ops_challenge_goal_meters',
+        1000 * METERS_PER_MILE,
+        {},
+        { refId: 'goal', aggregated: true },
+      ),
     ],
     ...RING,
   },
