@@ -18,6 +18,7 @@ import {
   loadEnvOrExit,
   migrate,
   Secret,
+  PROVIDERS,
   READER_ROLE,
   setReaderPassword,
   urlOf,
@@ -28,7 +29,7 @@ import { createWebhookHandler } from './webhooks/handler.js';
 import { createLinkedAccounts, LINKED_ACCOUNTS_REFRESH_MS } from './webhooks/linked-accounts.js';
 import { LINKED_ACCOUNT_PROVIDERS } from './webhooks/registry.js';
 import { createOpsData } from './ops-data.js';
-import { registerOpsGauges } from './ops-metrics.js';
+import { registerOpsGauges, registerProviderInfo } from './ops-metrics.js';
 import { createIncidentsDeps } from './incidents/deps.js';
 import { registerCalmGauges } from './incidents/gauges.js';
 import { createChaosDeps } from './chaos/deps.js';
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
   const keys = createRedisKeys(conn.redisPrefix);
   const ops = createOpsData({ pool, redis, keys, goalMiles: env.CHALLENGE_GOAL_MILES });
   registerOpsGauges(registry, ops, env.CHALLENGE_GOAL_MILES, logger);
+  registerProviderInfo(registry, PROVIDERS);
   const incidents = createIncidentsDeps({
     pool,
     alertmanagerToken: optionalSecret(env.ALERTMANAGER_TOKEN),

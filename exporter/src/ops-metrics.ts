@@ -10,6 +10,20 @@ const METERS_PER_MILE = 1609.344;
  * that fails (Postgres down) keeps the last values instead of failing the whole scrape; ops_dependency_up
  * tells Prometheus why they stopped moving.
  */
+/**
+ * `ops_provider_info{provider}` 1 for every provider the cockpit knows, whether or not it has had traffic yet:
+ * the dashboard's provider variable lists these, so a provider that is quiet today can still be chosen.
+ */
+export function registerProviderInfo(registry: Registry, providers: readonly string[]): void {
+  const info = new Gauge({
+    name: 'ops_provider_info',
+    help: 'Always 1, one series per provider the cockpit knows (the dashboard lists providers from it).',
+    labelNames: ['provider'],
+    registers: [registry],
+  });
+  for (const provider of providers) info.set({ provider }, 1);
+}
+
 export function registerOpsGauges(
   registry: Registry,
   data: OpsData,

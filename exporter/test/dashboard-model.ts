@@ -61,13 +61,62 @@ export interface Annotation {
   target?: Target;
 }
 
+/** A template variable: a datasource picker (`query` is the plugin type) or a query over the Prometheus picked. */
+export interface Variable {
+  name: string;
+  type: 'datasource' | 'query' | string;
+  query: string | { query: string };
+  definition?: string;
+  datasource?: DatasourceRef;
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string | null;
+  current?: { text: string | string[]; value: string | string[] };
+}
+
 export interface Dashboard {
   uid: string;
   title: string;
   refresh: string;
   panels: Panel[];
   annotations: { list: Annotation[] };
+  templating: { list: Variable[] };
 }
+
+/** The values chosen for each query variable ("All" stands for every value its query found). */
+export type Selection = Record<string, string[]>;
+
+export const variablesOf = (dashboard: Dashboard, type: string) =>
+  dashboard.templating.list.filter((v) => v.type === type);
+
+/**
+ * The datasource a reference resolves to: `${name}` is the datasource variable `name`, whose current value is
+ * the provisioned datasource it starts on; anything else is taken as written.
+ */
+export function resolveDatasource(
+  dashboard: Dashboard,
+  ref: DatasourceRef | undefined,
+): DatasourceRef | undefined {
+  const name = /^\$\{(\w+)\}$/.exec(ref?.uid ?? '')?.[1];
+  if (!ref || name === undefined) return ref;
+  const variable = variablesOf(dashboard, 'datasource').find((v) => v.name === name);
+  if (!variable) throw new Error(`datasource variable \${${name}} is not defined`);
+  return { type: String(variable.query), uid: String(variable.current?.value) };
+}
+
+/** A label_values(<series selector>, <label>) variable query, taken apart. */
+export function labelValuesQuery(variable: Variable): { selector: string; label: string } {
+  const query = typeof variable.query === 'string' ? variable.query : variable.query.query;
+  const parts = /^label_values\((.+),\s*(\w+)\)$/.exec(query);
+  if (!parts) throw new Error(`variable ${variable.name}: not a label_values() query: ${query}`);
+  return { selector: parts[1]!.trim(), label: parts[2]! };
+}
+
+/** Grafana's regex escaping of a value in a Prometheus label matcher. */
+const promRegexEscape = (value: string) => value.replace(/[\\^$*+?.()|[\]{}]/g, '\\\\$&');
+
+/** Grafana's SQL quoting of one value of a multi-value variable. */
+const sqlQuote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 export function loadDashboard(file = DASHBOARD_FILE): Dashboard {
   return JSON.parse(readFileSync(file, 'utf8')) as Dashboard;
@@ -121,12 +170,21 @@ export function provisionedDatasources(): ProvisionedDatasource[] {
  * `$__rate_interval` to max(4 × scrape interval, `$__interval` + scrape interval); anything else that looks like
  * a variable is refused, so a dashboard variable nobody defines cannot slip through.
  */
-export function expandPromql(expr: string, scrapeSeconds: number, rangeSeconds: number): string {
+export function expandPromql(
+  expr: string,
+  scrapeSeconds: number,
+  rangeSeconds: number,
+  selection: Selection = {},
+): string {
   const interval = scrapeSeconds;
   const values: Record<string, string> = {
     __rate_interval: `${Math.max(4 * scrapeSeconds, interval + scrapeSeconds)}s`,
     __interval: `${interval}s`,
     __range: `${rangeSeconds}s`,
+    // A multi-value variable in a regex matcher: each value escaped, joined as an alternation.
+    ...Object.fromEntries(
+      Object.entries(selection).map(([name, chosen]) => [name, `(${chosen.map(promRegexEscape).join('|')})`]),
+    ),
   };
   return expr.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => {
     const value = values[name];
@@ -137,15 +195,18 @@ export function expandPromql(expr: string, scrapeSeconds: number, rangeSeconds: 
 
 /**
  * Grafana's Postgres macros for a time range, as Grafana writes them: `$__timeFilter(col)` becomes
- * `col BETWEEN '<from>' AND '<to>'`, `$__timeFrom()` / `$__timeTo()` the quoted instants. Any other macro or
- * variable is refused.
+ * `col BETWEEN '<from>' AND '<to>'`, `$__timeFrom()` / `$__timeTo()` the quoted instants; a multi-value
+ * variable becomes its values quoted and comma-separated (`'strava','garmin'`). Any other macro or variable is
+ * refused.
  */
-export function expandSqlMacros(sql: string, from: Date, to: Date): string {
+export function expandSqlMacros(sql: string, from: Date, to: Date, selection: Selection = {}): string {
   const quoted = (d: Date) => `'${d.toISOString()}'`;
   return sql.replace(/\$(\w+)(?:\(([^)]*)\))?/g, (whole, name: string, arg: string | undefined) => {
     if (name === '__timeFilter' && arg) return `${arg.trim()} BETWEEN ${quoted(from)} AND ${quoted(to)}`;
     if (name === '__timeFrom' && arg === '') return quoted(from);
     if (name === '__timeTo' && arg === '') return quoted(to);
+    const chosen = selection[name];
+    if (chosen && arg === undefined) return chosen.map(sqlQuote).join(',');
     throw new Error(`unsupported Grafana macro or variable ${whole}`);
   });
 }

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from '@ops-cockpit/core/testing';
-import { expandPromql, type PanelTarget } from './dashboard-model.js';
+import {
+  expandPromql,
+  labelValuesQuery,
+  variablesOf,
+  type Dashboard,
+  type PanelTarget,
+  type Selection,
+} from './dashboard-model.js';
 import { type Exposition } from './metrics-exposition.js';
 import { type MetricCatalog } from './metric-catalog.js';
 
@@ -60,10 +67,18 @@ export async function promApi<Data = { result: PromSeries[] }>(
   return (await res.json()) as PromAnswer<Data>;
 }
 
-/** Runs a target as Grafana would: an instant query, or a range query over the last minute. */
-export async function runTarget(promUrl: string, { target }: PanelTarget): Promise<PromAnswer> {
-  const now = Date.now() / 1000;
-  const query = expandPromql(target.expr ?? '', SCRAPE_SECONDS, 60);
+/**
+ * Runs a target as Grafana would with the variables set to `selection`: an instant query, or a range query over
+ * the minute before `at` (now unless given, so several runs can look at the very same samples).
+ */
+export async function runTarget(
+  promUrl: string,
+  { target }: PanelTarget,
+  selection: Selection,
+  at = Date.now() / 1000,
+): Promise<PromAnswer> {
+  const now = at;
+  const query = expandPromql(target.expr ?? '', SCRAPE_SECONDS, 60, selection);
   if (target.instant && target.range !== true) return promApi(promUrl, 'query', { query, time: String(now) });
   return promApi(promUrl, 'query_range', {
     query,
@@ -86,4 +101,25 @@ export async function catalog(promUrl: string, exposition: Exposition): Promise<
     if (labels.length) synthesized.set(name, new Set(labels.flatMap((series) => Object.keys(series))));
   }
   return { exposition, synthesized };
+}
+
+/**
+ * Every query variable's values as Grafana would list them from this Prometheus (label_values over the last
+ * five minutes), each later variable's query seeing the earlier ones set to All: the selection "All" means.
+ */
+export async function allValues(promUrl: string, dashboard: Dashboard): Promise<Selection> {
+  const selection: Selection = {};
+  for (const variable of variablesOf(dashboard, 'query')) {
+    const { selector, label } = labelValuesQuery(variable);
+    const params = new URLSearchParams({
+      'match[]': expandPromql(selector, SCRAPE_SECONDS, 60, selection),
+      start: String(Date.now() / 1000 - 300),
+    });
+    // The label values endpoint answers GET only.
+    const res = await fetch(`${promUrl}/api/v1/label/${label}/values?${params}`);
+    const answer = (await res.json()) as PromAnswer<string[]>;
+    if (answer.status !== 'success') throw new Error(`variable ${variable.name}: ${answer.error}`);
+    selection[variable.name] = answer.data ?? [];
+  }
+  return selection;
 }

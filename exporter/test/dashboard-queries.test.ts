@@ -13,13 +13,17 @@ import {
   organizedFields,
   PLUGIN_PANEL,
   promTargets,
+  resolveDatasource,
   referencedFields,
   sqlTargets,
   targetTitled,
   type PanelTarget,
+  type Selection,
 } from './dashboard-model.js';
 import {
+  allValues,
   catalog,
+  promApi,
   runTarget,
   SCRAPE_SECONDS,
   type PromAnswer,
@@ -29,20 +33,60 @@ import { metricsText, startDashboardStack, type DashboardStack } from './dashboa
 import { mergeExpositions, parseExposition } from './metrics-exposition.js';
 import { referenceProblems } from './metric-catalog.js';
 import { promtoolLint } from './promtool-lint.js';
+import { promqlReferences } from './promql-references.js';
 
 const PROVIDERS = ['strava', 'garmin', 'apple_health', 'polar'];
 
 const dashboard = loadDashboard();
 
 let stack: DashboardStack;
+/** Every variable at All: each one's values as Grafana lists them from the stack's Prometheus. */
+let all: Selection;
 
 beforeAll(async () => {
   stack = await startDashboardStack();
+  all = await allValues(stack.promUrl, dashboard);
 }, 120_000);
 
 afterAll(async () => {
   await stack?.stop();
 });
+
+/** Answers by target (`where`). */
+let settled: Promise<{ at: number; answers: Map<string, PromAnswer> }> | undefined;
+
+/**
+ * An instant at which every Prometheus target, every variable at All, returns data, and the answers there. Range
+ * windows need a few scrapes after the traffic, and a failure shows only while it is recent: found once, then
+ * shared, so later tests can ask about the very same samples.
+ */
+function settledAnswers() {
+  settled ??= (async () => {
+    const targets = promTargets(dashboard);
+    let empty: string[] = [];
+    let at = 0;
+    const answers = new Map<string, PromAnswer>();
+    await waitFor(
+      async () => {
+        empty = [];
+        at = Date.now() / 1000;
+        for (const t of targets) {
+          const answer = await runTarget(stack.promUrl, t, all, at);
+          if (answer.status !== 'success') throw new Error(`${t.where}: ${answer.error}`);
+          answers.set(t.where, answer);
+          if (!answer.data?.result.length) empty.push(t.where);
+        }
+        return empty.length === 0;
+      },
+      'every query to return data',
+      { timeoutMs: 45_000, intervalMs: 1_000 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; still empty: ${empty.join('; ')}`);
+    });
+    return { at, answers };
+  })();
+  return settled;
+}
 
 describe('Prometheus targets', () => {
   it('name only metrics and labels the real exporter and worker expose', async () => {
@@ -50,7 +94,7 @@ describe('Prometheus targets', () => {
     const targets = promTargets(dashboard);
     expect(targets.length).toBeGreaterThan(20);
     const problems = targets.flatMap((t) =>
-      referenceProblems(expandPromql(t.target.expr ?? '', SCRAPE_SECONDS, 60), known).map(
+      referenceProblems(expandPromql(t.target.expr ?? '', SCRAPE_SECONDS, 60, all), known).map(
         (p) => `${t.where}: ${p}`,
       ),
     );
@@ -88,29 +132,11 @@ describe('Prometheus targets', () => {
 
   it('run without error on a real Prometheus and all return data, labelled as their legends say', async () => {
     const targets = promTargets(dashboard);
-    let empty: string[] = [];
-    const answers = new Map<PanelTarget, PromAnswer>();
-    // Range windows need a few scrapes after the traffic: wait until every query has something to show.
-    await waitFor(
-      async () => {
-        empty = [];
-        for (const t of targets) {
-          const answer = await runTarget(stack.promUrl, t);
-          if (answer.status !== 'success') throw new Error(`${t.where}: ${answer.error}`);
-          answers.set(t, answer);
-          if (!answer.data?.result.length) empty.push(t.where);
-        }
-        return empty.length === 0;
-      },
-      'every query to return data',
-      { timeoutMs: 45_000, intervalMs: 1_000 },
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; still empty: ${empty.join('; ')}`);
-    });
+    const { answers } = await settledAnswers();
 
     const problems: string[] = [];
     for (const t of targets) {
-      const series = answers.get(t)!.data!.result;
+      const series = answers.get(t.where)!.data!.result;
       for (const label of legendLabels(t.target.legendFormat)) {
         if (series.some((s) => !(label in s.metric)))
           problems.push(`${t.where}: legend {{${label}}} not on result`);
@@ -132,7 +158,7 @@ describe('Prometheus targets', () => {
 
   it('show every probed provider in the health grid, the failing one as down with 0 % success', async () => {
     const values = async (title: string) => {
-      const answer = await runTarget(stack.promUrl, targetTitled(dashboard, title));
+      const answer = await runTarget(stack.promUrl, targetTitled(dashboard, title), all);
       return Object.fromEntries(answer.data!.result.map((s) => [s.metric.provider, Number(s.value?.[1])]));
     };
     const up = await values('Provider up / down');
@@ -151,7 +177,7 @@ describe('Prometheus targets', () => {
     for (const t of plugin)
       results.set(
         `${t.panel.options?.view}:${t.target.refId}`,
-        (await runTarget(stack.promUrl, t)).data!.result,
+        (await runTarget(stack.promUrl, t, all)).data!.result,
       );
     const heatmap = [...results.entries()].find(([key]) => key.startsWith('heatmap:'))![1];
     expect(new Set(heatmap.map((s) => `${s.metric.weekday}/${s.metric.hour}`)).size).toBe(7 * 24);
@@ -201,6 +227,97 @@ describe('metric names', () => {
   });
 });
 
+describe('template variables', () => {
+  it('list the jobs, instances and providers of the running system', () => {
+    expect([...all.job!].sort()).toEqual(['exporter', 'worker']);
+    const hosts = [stack.exporterUrl, stack.workerUrl].map((url) => new URL(url).host);
+    expect([...all.instance!].sort()).toEqual(hosts.sort());
+    expect([...all.provider!].sort()).toEqual([...PROVIDERS].sort());
+  });
+
+  it('narrow by provider every selector of a series that has a provider label', () => {
+    const problems = promTargets(dashboard).flatMap((t) =>
+      promqlReferences(expandPromql(t.target.expr ?? '', SCRAPE_SECONDS, 60, all))
+        .selectors.filter((s) => stack.scraped.series.get(s.metric ?? '')?.has('provider'))
+        .filter((s) => !s.labels.includes('provider'))
+        .map((s) => `${t.where}: ${s.metric} is not narrowed by provider`),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  /** Whether every series `expr` reads has two samples or more of `name`=`value` in the last minute before `at`. */
+  async function everySeriesHasSamples(expr: string, name: string, value: string, at: number) {
+    const metrics = promqlReferences(expandPromql(expr, SCRAPE_SECONDS, 60, all))
+      .selectors.map((s) => s.metric)
+      .filter((m) => m !== undefined && m !== 'ALERTS');
+    if (!metrics.length) return false;
+    for (const metric of new Set(metrics)) {
+      const query = expandPromql(
+        `count(count_over_time(${metric}{${name}=~"$${name}"}[60s]) >= 2)`,
+        SCRAPE_SECONDS,
+        60,
+        { [name]: [value] },
+      );
+      const answer = await promApi(stack.promUrl, 'query', { query, time: String(at) });
+      if (!answer.data?.result.length) return false;
+    }
+    return true;
+  }
+
+  it("give each value of each variable its part of every query: it runs, keeps to the value, and has data where the value's series do", async () => {
+    // Every run looks at the instant where All has data everywhere, so a value's answer compares with All's.
+    const { at, answers } = await settledAnswers();
+    const targets = promTargets(dashboard);
+    const whole = new Map<PanelTarget, PromSeries[]>(
+      targets.map((t) => [t, answers.get(t.where)!.data!.result] as const),
+    );
+    const keys = (list: PromSeries[]) => list.map((s) => JSON.stringify(s.metric)).sort();
+    const problems: string[] = [];
+    const withData = new Map<string, number>();
+    for (const [name, values] of Object.entries(all)) {
+      expect({ name, values: values.length > 0 }).toEqual({ name, values: true });
+      for (const value of values) {
+        const selection = { ...all, [name]: [value] };
+        for (const t of targets) {
+          const where = `${t.where} with ${name}=${value}`;
+          const answer = await runTarget(stack.promUrl, t, selection, at);
+          if (answer.status !== 'success') {
+            problems.push(`${where}: ${answer.error}`);
+            continue;
+          }
+          const series = answer.data!.result;
+          if (series.length) withData.set(`${name}=${value}`, (withData.get(`${name}=${value}`) ?? 0) + 1);
+          if (!t.target.expr?.includes(`$${name}`)) continue;
+          const labelled = whole.get(t)!.filter((s) => name in s.metric);
+          if (labelled.length) {
+            // The answer keeps the label: exactly All's series of this value, and whatever has no such label.
+            const expected = keys([
+              ...labelled.filter((s) => s.metric[name] === value),
+              ...whole.get(t)!.filter((s) => !(name in s.metric)),
+            ]);
+            if (keys(series).join() !== expected.join())
+              problems.push(`${where}: ${keys(series).join(' ')} instead of ${expected.join(' ')}`);
+          } else if (
+            // An aggregate All has data for must have data for a value whose series all have samples.
+            whole.get(t)!.length &&
+            !series.length &&
+            (await everySeriesHasSamples(t.target.expr, name, value, at))
+          ) {
+            problems.push(`${where}: no data although every series it reads has samples of this ${name}`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    // Every value of every variable shows something somewhere.
+    expect([...withData.keys()].sort()).toEqual(
+      Object.entries(all)
+        .flatMap(([name, values]) => values.map((value) => `${name}=${value}`))
+        .sort(),
+    );
+  }, 120_000);
+});
+
 describe('Postgres targets', () => {
   /** `sql` as Grafana's datasource runs it: as the read-only role (migration 004), never as the owner. */
   async function asReader(sql: string) {
@@ -215,11 +332,11 @@ describe('Postgres targets', () => {
     }
   }
 
-  async function runSql(t: PanelTarget) {
+  async function runSql(t: PanelTarget, selection: Selection = all) {
     const to = new Date();
     const from = new Date(to.getTime() - 3_600_000);
     if (!t.target.rawSql) throw new Error(`${t.where} has no SQL`);
-    return asReader(expandSqlMacros(t.target.rawSql, from, to));
+    return asReader(expandSqlMacros(t.target.rawSql, from, to, selection));
   }
 
   it("run as Grafana's read-only role, which cannot read e-mail, phone or provider tokens", async () => {
@@ -256,14 +373,15 @@ describe('Postgres targets', () => {
 
   it('mark Spike Lab changes and incidents (as regions) on every time series panel, from the tables that record them', async () => {
     const queries = dashboard.annotations.list.filter((a) => !a.builtIn);
-    expect(queries.map((a) => [a.name, a.enable, a.datasource.uid])).toEqual([
+    expect(queries.map((a) => [a.name, a.enable, resolveDatasource(dashboard, a.datasource)?.uid])).toEqual([
       ['Spike Lab changes', true, 'postgres'],
       ['Incidents', true, 'postgres'],
     ]);
     const to = new Date();
     const from = new Date(to.getTime() - 3_600_000);
     const rowsOf = async (name: string) =>
-      (await asReader(expandSqlMacros(queries.find((a) => a.name === name)!.target!.rawSql!, from, to))).rows;
+      (await asReader(expandSqlMacros(queries.find((a) => a.name === name)!.target!.rawSql!, from, to, all)))
+        .rows;
 
     // Who set or cleared which fault: the stack set duplicates and latency through the API as operator "ada".
     const changes = await rowsOf('Spike Lab changes');
@@ -311,13 +429,48 @@ describe('Postgres targets', () => {
     expect(rows[0]).toMatchObject({ alertname: 'ProviderDown', provider: 'apple_health', level: 'critical' });
   });
 
+  it('narrow the probe log, the Spike Lab audit, the incidents and their annotations to each provider', async () => {
+    const audit = (await runSql(targetTitled(dashboard, 'Spike Lab audit'))).rows;
+    const providersOf = (row: { parameters: string }) =>
+      (JSON.parse(row.parameters) as { providers?: string[] }).providers;
+    // The stack's latency fault is on Strava and Garmin only; duplicates on every provider.
+    expect(audit.some((r) => providersOf(r)?.join() === 'strava,garmin')).toBe(true);
+    const to = new Date();
+    const from = new Date(to.getTime() - 3_600_000);
+    const annotation = (name: string) =>
+      dashboard.annotations.list.find((a) => a.name === name)!.target!.rawSql!;
+    for (const provider of all.provider!) {
+      const only = { ...all, provider: [provider] };
+      const probeLog = await runSql(targetTitled(dashboard, 'Probe log'), only);
+      expect({ provider, rows: probeLog.rows.map((r) => r.provider) }).toEqual({
+        provider,
+        rows: [provider],
+      });
+      const expected = audit.filter((r) => providersOf(r)?.includes(provider) ?? true);
+      const kept = (await runSql(targetTitled(dashboard, 'Spike Lab audit'), only)).rows;
+      expect({ provider, kept }).toEqual({ provider, kept: expected });
+      const changes = await asReader(expandSqlMacros(annotation('Spike Lab changes'), from, to, only));
+      expect({ provider, changes: changes.rowCount }).toEqual({ provider, changes: expected.length });
+      // The stack's one incident is Apple Health's ProviderDown.
+      const incidents = provider === 'apple_health' ? 1 : 0;
+      const open = await runSql(targetTitled(dashboard, 'Open incidents'), only);
+      const history = await runSql(targetTitled(dashboard, 'Incident history'), only);
+      const regions = await asReader(expandSqlMacros(annotation('Incidents'), from, to, only));
+      expect({ provider, counts: [open.rowCount, history.rowCount, regions.rowCount] }).toEqual({
+        provider,
+        counts: [incidents, incidents, incidents],
+      });
+    }
+  });
+
   it('show the up/down state GET /api/ops/provider-health reports', async () => {
     const { rows } = await runSql(targetTitled(dashboard, 'Probe log'));
     const api = (await (await fetch(`${stack.exporterUrl}/api/ops/provider-health`)).json()) as {
       providers: Array<{ provider: string; up: boolean }>;
     };
+    // The table lists the providers in the order the provider variable does (Prometheus's, by name).
     expect(rows.map((r) => [r.provider, r.state])).toEqual(
-      api.providers.map((p) => [p.provider, p.up ? 'up' : 'down']),
+      api.providers.map((p) => [p.provider, p.up ? 'up' : 'down']).sort(([a], [b]) => a!.localeCompare(b!)),
     );
     expect(rows.find((r) => r.provider === 'apple_health')).toMatchObject({
       state: 'down',

@@ -135,10 +135,15 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       `--web.listen-address=127.0.0.1:${promPort}`,
     ]);
 
-    // Spike Lab: duplicates on the exporter's webhooks, a 1 ms delay on the worker's provider calls.
+    // Spike Lab: duplicates on the exporter's webhooks, a 1 ms delay on the worker's Strava and Garmin calls.
     expect(await operator('PUT', `${exporterUrl}/api/ops/chaos/duplicates`, { target: 'ingest' })).toBe(200);
     expect(
-      await operator('PUT', `${exporterUrl}/api/ops/chaos/latency`, { target: 'provider', delayMs: 1 }),
+      // Two providers only: the dashboard's provider variable has an audit row to keep and one to leave out.
+      await operator('PUT', `${exporterUrl}/api/ops/chaos/latency`, {
+        target: 'provider',
+        delayMs: 1,
+        providers: ['strava', 'garmin'],
+      }),
     ).toBe(200);
     const deliveries = generateDeliveries({
       world: sim.world,

@@ -7,8 +7,11 @@ import {
   PLUGIN_PANEL,
   promTargets,
   provisionedDatasources,
+  labelValuesQuery,
   queryPanels,
+  resolveDatasource,
   sqlTargets,
+  variablesOf,
   targetsOf,
   type Dashboard,
   type Panel,
@@ -16,6 +19,8 @@ import {
 import { promqlReferences } from './promql-references.js';
 
 const dashboard = loadDashboard();
+/** Values for the dashboard's variables where a check only needs valid text. */
+const SAMPLE = { job: ['exporter', 'worker'], instance: ['exporter:8080'], provider: ['strava', 'polar'] };
 const panels = queryPanels(dashboard);
 const GRID_COLUMNS = 24;
 
@@ -44,7 +49,9 @@ function gridProblems(all: Panel[]): string[] {
 function metricsOf(d: Dashboard): Set<string> {
   return new Set(
     promTargets(d).flatMap((t) =>
-      promqlReferences(expandPromql(t.target.expr ?? '', 15, 3600)).selectors.map((s) => s.metric ?? ''),
+      promqlReferences(expandPromql(t.target.expr ?? '', 15, 3600, SAMPLE)).selectors.map(
+        (s) => s.metric ?? '',
+      ),
     ),
   );
 }
@@ -88,14 +95,85 @@ describe('the Ops Cockpit dashboard', () => {
     }
   });
 
-  it('queries only provisioned datasources, each target through its own panel’s datasource', () => {
+  it('queries through its datasource variables, which start on the provisioned datasources', () => {
     const provisioned = provisionedDatasources().map((ds) => `${ds.type}/${ds.uid}`);
-    for (const { panel, target, where } of targetsOf(dashboard)) {
-      const ds = `${target.datasource?.type}/${target.datasource?.uid}`;
+    const variables = new Map(variablesOf(dashboard, 'datasource').map((v) => [String(v.query), v.name]));
+    expect([...variables.keys()].sort()).toEqual(['grafana-postgresql-datasource', 'prometheus']);
+    const annotations = dashboard.annotations.list
+      .filter((a) => !a.builtIn)
+      .map((a) => ({ panel: { datasource: a.datasource } as Panel, target: a.target!, where: a.name }));
+    for (const { panel, target, where } of [...targetsOf(dashboard), ...annotations]) {
+      // Every query names its type's variable, so picking another Prometheus or Postgres moves all of them.
+      const type = target.datasource?.type ?? '';
+      expect({ where, uid: target.datasource?.uid }).toEqual({ where, uid: `\${${variables.get(type)}}` });
+      const resolved = resolveDatasource(dashboard, target.datasource);
+      const ds = `${resolved?.type}/${resolved?.uid}`;
       expect({ where, ds, provisioned: provisioned.includes(ds) }).toEqual({ where, ds, provisioned: true });
       expect({ where, panel: panel.datasource }).toEqual({ where, panel: target.datasource });
     }
     expect(panels.every((p) => (p.targets ?? []).length > 0)).toBe(true);
+  });
+
+  it('lets on-call pick job, instance and provider: multi-select with All, listed from Prometheus', () => {
+    const queries = variablesOf(dashboard, 'query');
+    expect(queries.map((v) => v.name)).toEqual(['job', 'instance', 'provider']);
+    for (const v of queries) {
+      expect({ name: v.name, multi: v.multi, includeAll: v.includeAll, ds: v.datasource }).toEqual({
+        name: v.name,
+        multi: true,
+        includeAll: true,
+        ds: { type: 'prometheus', uid: '${prometheus}' },
+      });
+      // No custom All value: All is the listed values, which SQL's IN (…) can take as well as a regex.
+      expect({ name: v.name, allValue: v.allValue ?? null }).toEqual({ name: v.name, allValue: null });
+      expect({ name: v.name, current: v.current?.value }).toEqual({ name: v.name, current: ['$__all'] });
+    }
+    expect(queries.map((v) => labelValuesQuery(v))).toEqual([
+      { selector: 'ops_build_info', label: 'job' },
+      { selector: 'ops_build_info{job=~"$job"}', label: 'instance' },
+      { selector: 'ops_provider_info', label: 'provider' },
+    ]);
+  });
+
+  it('narrows every query by the variables: job and instance on every series of ours, provider where it is a dimension', () => {
+    const problems: string[] = [];
+    for (const { target, where } of promTargets(dashboard)) {
+      const { selectors } = promqlReferences(expandPromql(target.expr ?? '', 15, 3600, SAMPLE));
+      for (const s of selectors) {
+        // ALERTS is Prometheus's own: an alert may sum over processes and carry no job or instance.
+        const needed = s.metric === 'ALERTS' ? ['provider'] : ['job', 'instance'];
+        for (const label of needed) {
+          if (!s.labels.includes(label)) problems.push(`${where}: ${s.metric} not narrowed by ${label}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    // Each query variable is used; provider also by the SQL panels and annotations that have a provider.
+    for (const name of ['job', 'instance', 'provider']) {
+      expect({ name, used: promTargets(dashboard).some((t) => t.target.expr?.includes(`$${name}`)) }).toEqual(
+        {
+          name,
+          used: true,
+        },
+      );
+    }
+    const sqlWithProvider = [
+      ...sqlTargets(dashboard).map((t) => ({ where: t.where, sql: t.target.rawSql ?? '' })),
+      ...dashboard.annotations.list
+        .filter((a) => a.target)
+        .map((a) => ({ where: a.name, sql: a.target!.rawSql ?? '' })),
+    ].filter((q) => /provider/.test(q.sql));
+    expect(sqlWithProvider.map((q) => q.where)).toEqual([
+      '"Probe log" A',
+      '"Spike Lab audit" A',
+      '"Open incidents" A',
+      '"Incident history" A',
+      'Spike Lab changes',
+      'Incidents',
+    ]);
+    for (const { where, sql } of sqlWithProvider) {
+      expect({ where, narrowed: sql.includes('$provider') }).toEqual({ where, narrowed: true });
+    }
   });
 
   it('covers the eight features', () => {
@@ -124,11 +202,11 @@ describe('the Ops Cockpit dashboard', () => {
     );
   });
 
-  it('writes every Prometheus target in valid PromQL, with only Grafana’s interval variables', () => {
+  it('writes every Prometheus target in valid PromQL, with only Grafana’s interval variables and the dashboard’s', () => {
     const targets = promTargets(dashboard);
     expect(targets.length).toBeGreaterThan(0);
     for (const { target, where } of targets) {
-      const { errors, selectors } = promqlReferences(expandPromql(target.expr ?? '', 15, 3600));
+      const { errors, selectors } = promqlReferences(expandPromql(target.expr ?? '', 15, 3600, SAMPLE));
       expect({ where, errors }).toEqual({ where, errors: [] });
       expect({ where, named: selectors.every((s) => s.metric !== undefined) }).toEqual({
         where,
@@ -137,7 +215,7 @@ describe('the Ops Cockpit dashboard', () => {
     }
   });
 
-  it('writes every SQL target as a raw table query with only Grafana’s time macros', () => {
+  it('writes every SQL target as a raw table query with only Grafana’s time macros and the dashboard’s variables', () => {
     const targets = sqlTargets(dashboard);
     expect(targets.length).toBeGreaterThan(0);
     for (const { target, where } of targets) {
@@ -152,7 +230,7 @@ describe('the Ops Cockpit dashboard', () => {
         rawQuery: true,
         editorMode: 'code',
       });
-      expect(() => expandSqlMacros(target.rawSql ?? '', new Date(0), new Date())).not.toThrow();
+      expect(() => expandSqlMacros(target.rawSql ?? '', new Date(0), new Date(), SAMPLE)).not.toThrow();
     }
   });
 });
@@ -199,13 +277,13 @@ describe('ops-cockpit-panel panels', () => {
       expect(panel.targets?.map((t) => t.refId)).toEqual(['up', 'success', 'p95', 'ttfb', 'failure']);
       for (const t of panel.targets ?? []) {
         expect({ refId: t.refId, instant: t.instant }).toEqual({ refId: t.refId, instant: true });
-        const refs = promqlReferences(expandPromql(t.expr ?? '', 15, 3600));
+        const refs = promqlReferences(expandPromql(t.expr ?? '', 15, 3600, SAMPLE));
         expect({ refId: t.refId, errors: refs.errors }).toEqual({ refId: t.refId, errors: [] });
         // The outermost grouping keeps provider: every provider gets its tile, whichever the exporter probes.
         expect(refs.groupings.at(-1)?.labels).toEqual(expect.arrayContaining(['provider']));
       }
       const metrics = (refId: string) =>
-        promqlReferences(expandPromql(target(panel, refId)?.expr ?? '', 15, 3600)).selectors.map(
+        promqlReferences(expandPromql(target(panel, refId)?.expr ?? '', 15, 3600, SAMPLE)).selectors.map(
           (s) => s.metric,
         );
       expect(metrics('up')).toEqual(['ops_provider_probe_success']);
@@ -216,8 +294,9 @@ describe('ops-cockpit-panel panels', () => {
       expect(metrics('ttfb')).toEqual(['ops_provider_probe_duration_seconds']);
       expect(new Set(metrics('failure'))).toEqual(new Set(['ops_provider_probes_total']));
       expect(
-        promqlReferences(expandPromql(target(panel, 'failure')?.expr ?? '', 15, 3600)).groupings.at(-1)
-          ?.labels,
+        promqlReferences(expandPromql(target(panel, 'failure')?.expr ?? '', 15, 3600, SAMPLE)).groupings.at(
+          -1,
+        )?.labels,
       ).toEqual(['provider', 'reason']);
     }
   });
@@ -228,7 +307,7 @@ describe('ops-cockpit-panel panels', () => {
       expect(panel.targets).toHaveLength(1);
       const [only] = panel.targets!;
       expect(only).toMatchObject({ instant: false, range: true, legendFormat: '{{provider}}' });
-      const refs = promqlReferences(expandPromql(only!.expr ?? '', 15, 3600));
+      const refs = promqlReferences(expandPromql(only!.expr ?? '', 15, 3600, SAMPLE));
       expect(refs.selectors.map((s) => s.metric)).toEqual(['ops_webhook_events_total']);
       expect(refs.groupings.map((g) => g.labels)).toEqual([['provider']]);
     }
@@ -285,8 +364,15 @@ describe('the checks themselves can fail', () => {
   });
 
   it('refuses Grafana variables and macros it does not know', () => {
-    expect(expandPromql('rate(x[$__rate_interval])', 15, 3600)).toBe('rate(x[60s])');
-    expect(() => expandPromql('x{provider="$provider"}', 15, 3600)).toThrow('$provider');
+    expect(expandPromql('rate(x[$__rate_interval])', 15, 3600, SAMPLE)).toBe('rate(x[60s])');
+    expect(() => expandPromql('x{region="$region"}', 15, 3600, SAMPLE)).toThrow('$region');
+    expect(expandPromql('x{instance=~"$instance"}', 15, 3600, { instance: ['a.b:1', 'c:2'] })).toBe(
+      'x{instance=~"(a\\\\.b:1|c:2)"}',
+    );
+    expect(expandSqlMacros('p IN ($provider)', new Date(0), new Date(), { provider: ["o'k", 'x'] })).toBe(
+      "p IN ('o''k','x')",
+    );
+    expect(() => expandSqlMacros('p IN ($region)', new Date(0), new Date(), SAMPLE)).toThrow('$region');
     expect(expandSqlMacros('WHERE $__timeFilter(t)', new Date(0), new Date(1000))).toBe(
       "WHERE t BETWEEN '1970-01-01T00:00:00.000Z' AND '1970-01-01T00:00:01.000Z'",
     );
