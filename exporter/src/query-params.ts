@@ -14,3 +14,14 @@ export function intQuery(req: Request, name: string, def: number, min: number, m
   }
   return n;
 }
+
+/** A path parameter that is a row id (a positive integer), or a 400 naming it. */
+export function idParam(raw: string | undefined, field = 'id'): number {
+  const id = Number(raw);
+  if (!/^\d{1,16}$/.test(raw ?? '') || id < 1 || !Number.isSafeInteger(id)) {
+    throw new HttpProblem('bad-request', `${field} must be a positive integer`, {
+      errors: [{ field, message: `expected a positive integer, got ${JSON.stringify(raw)}` }],
+    });
+  }
+  return id;
+}

@@ -12,6 +12,7 @@ import {
   urlVar,
 } from './env-vars.js';
 import { holdsDemoCredential } from './demo.js';
+import { parsePlausibilityLimits, type PlausibilityLimits } from '../contracts/plausibility.js';
 
 /**
  * Spike Lab's default cap on faults active at once: below the number of modes (4), so an experiment cannot take
@@ -193,6 +194,21 @@ export const workerEnvSchema = baseEnvSchema.extend({
    * for retry; entries never wait on each other, so this bounds only the slow entry itself.
    */
   INGEST_ENTRY_DEADLINE_MS: intVar(15_000, 100, 300_000),
+  /**
+   * JSON overriding some of the per-category limits past which an activity is quarantined (contracts/
+   * plausibility.ts has the defaults and their sources), e.g. `{"run":{"maxSpeedMps":7}}`.
+   */
+  PLAUSIBILITY_LIMITS: z
+    .string()
+    .optional()
+    .transform((raw, ctx): PlausibilityLimits => {
+      try {
+        return parsePlausibilityLimits(raw);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
   /** Seconds between two probes of one provider (60 in production, down to 1 for tests). */
   PROBE_INTERVAL_SECONDS: intVar(60, 1, 3_600),

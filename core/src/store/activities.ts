@@ -15,7 +15,22 @@ export interface ActivityInput {
   startDateLocal: string;
   /** Provider time of the event that produced this state; older events never overwrite newer ones. */
   sourceUpdatedAt: Date;
+  /**
+   * Why the activity is impossible for its kind (contracts/plausibility.ts), as the worker judged it: it is stored
+   * but held for review. Absent when plausible.
+   */
+  implausible?: string;
 }
+
+/**
+ * An activity's review state. `ok` and `approved` count toward the challenge total, the heatmap and the user's
+ * last activity; `quarantined` (implausible, awaiting an operator) and `rejected` count nowhere.
+ */
+export type Review = 'ok' | 'quarantined' | 'approved' | 'rejected';
+
+/** Whether an activity in this review state counts (is part of the totals when live). */
+export const COUNTED_REVIEWS: readonly Review[] = ['ok', 'approved'];
+export const counts = (review: Review): boolean => COUNTED_REVIEWS.includes(review);
 
 /**
  * `foreign`: the activity is another user's (live, or the delete names another owner), so nothing is written:
@@ -38,6 +53,8 @@ export interface StoredActivity {
   local_hour: number;
   source_updated_at: Date | null;
   deleted_at: Date | null;
+  moving_time_s: number | null;
+  review: Review;
 }
 type Row = StoredActivity;
 
@@ -59,7 +76,7 @@ export function parseLocalTime(value: string): { date: string; hour: number } {
 /** The columns a write decides from, for `WHERE` conditions that select activities by key. */
 export const STORED_ACTIVITY_COLUMNS = `id, user_id, distance_m::text AS distance_m,
   start_date_local::date::text AS local_date, extract(hour FROM start_date_local)::int AS local_hour,
-  source_updated_at, deleted_at`;
+  source_updated_at, deleted_at, moving_time_s, review`;
 
 async function lockAndRead(
   client: PoolClient,
@@ -82,8 +99,9 @@ export function activityLockKey(provider: Provider, externalId: string): string 
   return `${provider}:${externalId}`;
 }
 
-function contributionOf(row: Row | undefined): Contribution | null {
-  if (!row || row.deleted_at) return null;
+/** A stored activity's contribution: null when deleted or not counted (quarantined, rejected). */
+export function contributionOf(row: Row | undefined): Contribution | null {
+  if (!row || row.deleted_at || !counts(row.review)) return null;
   return { distanceM: row.distance_m, localDate: row.local_date, localHour: row.local_hour };
 }
 
@@ -162,7 +180,8 @@ export class ActivityDeltas {
     if (this.#users.size) {
       await client.query(
         `UPDATE users u SET last_activity_at =
-           (SELECT max(start_date) FROM activities a WHERE a.user_id = u.id AND a.deleted_at IS NULL)
+           (SELECT max(start_date) FROM activities a
+             WHERE a.user_id = u.id AND a.deleted_at IS NULL AND a.review IN ('ok', 'approved'))
           WHERE u.id IN (SELECT id FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE)`,
         [[...this.#users].sort()],
       );
@@ -181,29 +200,59 @@ export class ActivityDeltas {
 export type UpsertPlan =
   /** Older than what is stored (or than its deletion), or another user's live activity: nothing is written. */
   | { outcome: 'stale' | 'foreign' }
-  /** Same owner, distance and local hour: the other columns are updated, the aggregates do not move. */
-  | { outcome: 'unchanged'; users: string[] }
-  | { outcome: 'created' | 'updated'; before: Contribution | null; after: Contribution; users: string[] };
+  /** Same owner, review and contribution: the other columns are updated, the aggregates do not move. */
+  | { outcome: 'unchanged'; users: string[]; review: Review }
+  | {
+      outcome: 'created' | 'updated';
+      before: Contribution | null;
+      /** Null when the new state counts nowhere (quarantined or rejected). */
+      after: Contribution | null;
+      users: string[];
+      review: Review;
+    };
+
+/**
+ * The review state an upsert leaves: `ok` when plausible; when not, an operator's approval or rejection holds
+ * while what it judged (distance and moving time) is unchanged, and anything else is quarantined.
+ */
+export function reviewAfter(row: StoredActivity | undefined, input: ActivityInput): Review {
+  if (input.implausible === undefined) return 'ok';
+  const decided = row && !row.deleted_at && (row.review === 'approved' || row.review === 'rejected');
+  if (
+    decided &&
+    millimetres(row.distance_m) === millimetres(input.distanceM.toFixed(3)) &&
+    row.moving_time_s === input.movingTimeS
+  ) {
+    return row.review;
+  }
+  return 'quarantined';
+}
+
+function sameContribution(a: Contribution | null, b: Contribution | null): boolean {
+  if (!a || !b) return a === b;
+  return (
+    millimetres(a.distanceM) === millimetres(b.distanceM) &&
+    a.localDate === b.localDate &&
+    a.localHour === b.localHour
+  );
+}
 
 export function planUpsert(row: StoredActivity | undefined, input: ActivityInput): UpsertPlan {
   const local = parseLocalTime(input.startDateLocal);
+  const live = row !== undefined && !row.deleted_at;
   // A deleted one (or a delete's tombstone) may pass to its new owner: it holds nothing of the old one's.
-  if (row && !row.deleted_at && row.user_id !== input.userId) return { outcome: 'foreign' };
+  if (live && row.user_id !== input.userId) return { outcome: 'foreign' };
   if (row?.source_updated_at && row.source_updated_at > input.sourceUpdatedAt) return { outcome: 'stale' };
-  const distance = input.distanceM.toFixed(3);
+  const review = reviewAfter(row, input);
   const before = contributionOf(row);
-  const after: Contribution = { distanceM: distance, localDate: local.date, localHour: local.hour };
+  const after: Contribution | null = counts(review)
+    ? { distanceM: input.distanceM.toFixed(3), localDate: local.date, localHour: local.hour }
+    : null;
   const users = row && row.user_id !== input.userId ? [row.user_id, input.userId] : [input.userId];
-  if (
-    before &&
-    row!.user_id === input.userId &&
-    millimetres(before.distanceM) === millimetres(distance) &&
-    before.localDate === after.localDate &&
-    before.localHour === after.localHour
-  ) {
-    return { outcome: 'unchanged', users };
+  if (live && row.review === review && sameContribution(before, after)) {
+    return { outcome: 'unchanged', users, review };
   }
-  return { outcome: before ? 'updated' : 'created', before, after, users };
+  return { outcome: live ? 'updated' : 'created', before, after, users, review };
 }
 
 /** Moves `deltas` as a planned upsert does; returns the result the write reports. */
@@ -217,19 +266,33 @@ export function recordUpsert(plan: UpsertPlan, deltas: ActivityDeltas): WriteRes
   return { outcome: plan.outcome, deltaM: 0 };
 }
 
-/** The upsert of one or many activities: `$n` arrays, one element per activity, in the column order below. */
+/** An activity to write and the review state its plan decided. */
+export interface PlannedUpsert {
+  input: ActivityInput;
+  review: Review;
+}
+
+/**
+ * The upsert of one or many activities: `$n` arrays, one element per activity, in the column order below. An
+ * operator's decision (reviewed_by/at) stays only while the review it made stays.
+ */
 export const UPSERT_ACTIVITIES_SQL = `INSERT INTO activities (user_id, provider, external_id, type, distance_m,
-                             moving_time_s, start_date, start_date_local, source_updated_at)
+                             moving_time_s, start_date, start_date_local, source_updated_at, review,
+                             quarantine_reason)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::int[],
-                          $7::timestamptz[], $8::timestamp[], $9::timestamptz[])
+                          $7::timestamptz[], $8::timestamp[], $9::timestamptz[], $10::text[], $11::text[])
      ON CONFLICT (provider, external_id) DO UPDATE
        SET user_id = excluded.user_id, type = excluded.type, distance_m = excluded.distance_m,
            moving_time_s = excluded.moving_time_s, start_date = excluded.start_date,
            start_date_local = excluded.start_date_local, source_updated_at = excluded.source_updated_at,
+           review = excluded.review, quarantine_reason = excluded.quarantine_reason,
+           reviewed_by = CASE WHEN excluded.review = activities.review THEN activities.reviewed_by END,
+           reviewed_at = CASE WHEN excluded.review = activities.review THEN activities.reviewed_at END,
            deleted_at = NULL, updated_at = now()`;
 
-/** UPSERT_ACTIVITIES_SQL's parameters for `inputs` (each activity at most once: ON CONFLICT touches a row once). */
-export function upsertParams(inputs: readonly ActivityInput[]): unknown[] {
+/** UPSERT_ACTIVITIES_SQL's parameters (each activity at most once: ON CONFLICT touches a row once). */
+export function upsertParams(planned: readonly PlannedUpsert[]): unknown[] {
+  const inputs = planned.map((p) => p.input);
   return [
     inputs.map((i) => i.userId),
     inputs.map((i) => i.provider),
@@ -240,6 +303,8 @@ export function upsertParams(inputs: readonly ActivityInput[]): unknown[] {
     inputs.map((i) => i.startDate),
     inputs.map((i) => i.startDateLocal),
     inputs.map((i) => i.sourceUpdatedAt),
+    planned.map((p) => p.review),
+    inputs.map((i) => i.implausible ?? null),
   ];
 }
 
@@ -258,11 +323,19 @@ export async function writeActivity(
   if (plan.outcome === 'unchanged') {
     await client.query(
       `UPDATE activities SET type = $2, moving_time_s = $3, start_date = $4, start_date_local = $5,
-              source_updated_at = $6, updated_at = now() WHERE id = $1`,
-      [row!.id, input.type, input.movingTimeS, input.startDate, input.startDateLocal, input.sourceUpdatedAt],
+              source_updated_at = $6, quarantine_reason = $7, updated_at = now() WHERE id = $1`,
+      [
+        row!.id,
+        input.type,
+        input.movingTimeS,
+        input.startDate,
+        input.startDateLocal,
+        input.sourceUpdatedAt,
+        input.implausible ?? null,
+      ],
     );
-  } else if (plan.outcome !== 'stale' && plan.outcome !== 'foreign') {
-    await client.query(UPSERT_ACTIVITIES_SQL, upsertParams([input]));
+  } else if ('review' in plan) {
+    await client.query(UPSERT_ACTIVITIES_SQL, upsertParams([{ input, review: plan.review }]));
   }
   return recordUpsert(plan, deltas);
 }
@@ -332,7 +405,8 @@ export async function recomputeChallenge(pool: Pool): Promise<number> {
     await client.query('SELECT 1 FROM global_stats WHERE id = 1 FOR UPDATE');
     const { rows } = await client.query<{ drift: string }>(
       `WITH actual AS (
-         SELECT coalesce(sum(distance_m), 0) AS meters, count(*) AS n FROM activities WHERE deleted_at IS NULL
+         SELECT coalesce(sum(distance_m), 0) AS meters, count(*) AS n FROM activities
+          WHERE deleted_at IS NULL AND review IN ('ok', 'approved')
        ), old AS (SELECT total_meters FROM global_stats WHERE id = 1)
        UPDATE global_stats g SET total_meters = actual.meters, activity_count = actual.n, updated_at = now()
          FROM actual, old WHERE g.id = 1

@@ -69,6 +69,8 @@ describe('the bulk plan (pure)', () => {
     local_hour: 6,
     source_updated_at: new Date('2026-06-02T14:00:00Z'),
     deleted_at: null,
+    moving_time_s: 1800,
+    review: 'ok',
     ...over,
   });
 
@@ -93,7 +95,7 @@ describe('the bulk plan (pure)', () => {
       ['stale'],
     ]);
     // The last state of each activity, once each.
-    expect(plan.upserts.map((i) => [i.externalId, i.distanceM, i.type])).toEqual([
+    expect(plan.upserts.map(({ input: i }) => [i.externalId, i.distanceM, i.type])).toEqual([
       ['new', 6000, 'Run'],
       ['old', 5000, 'Walk'],
     ]);
@@ -110,7 +112,7 @@ describe('the bulk plan (pure)', () => {
     expect(outcomes(plan.results.get(0))).toMatch(/error: local time must be/);
     // Entry 0's write of x did not happen: entry 1 creates it.
     expect(outcomes(plan.results.get(1))).toEqual(['created']);
-    expect(plan.upserts.map((i) => i.externalId)).toEqual(['x']);
+    expect(plan.upserts.map(({ input: i }) => i.externalId)).toEqual(['x']);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   writeActivity,
   writeDeletion,
   type ActivityInput,
+  type PlannedUpsert,
   type StoredActivity,
   type WriteResult,
 } from './activities.js';
@@ -63,7 +64,7 @@ export interface BulkPlan {
   /** Per entry index: its results, or its error (an input no write could take). */
   results: Map<number, EntryResult>;
   /** The final state of each activity the bulk entries change, each activity once. */
-  upserts: ActivityInput[];
+  upserts: PlannedUpsert[];
   deltas: ActivityDeltas;
 }
 
@@ -77,13 +78,13 @@ export function planBulk(
   stored: ReadonlyMap<string, StoredActivity>,
 ): BulkPlan {
   const state = new Map<string, StoredActivity | undefined>(stored);
-  const finals = new Map<string, ActivityInput>();
+  const finals = new Map<string, PlannedUpsert>();
   const results = new Map<number, EntryResult>();
   const deltas = new ActivityDeltas();
   for (const [index, writes] of entries) {
     const mine = new ActivityDeltas();
     const tentative = new Map<string, StoredActivity>();
-    const inputs = new Map<string, ActivityInput>();
+    const inputs = new Map<string, PlannedUpsert>();
     const out: WriteResult[] = [];
     try {
       for (const w of writes) {
@@ -92,7 +93,7 @@ export function planBulk(
         const row = tentative.get(key) ?? state.get(key);
         const plan = planUpsert(row, w.input);
         out.push(recordUpsert(plan, mine));
-        if (plan.outcome === 'stale' || plan.outcome === 'foreign') continue;
+        if (!('review' in plan)) continue; // stale or foreign: nothing written
         const local = parseLocalTime(w.input.startDateLocal);
         tentative.set(key, {
           id: row?.id ?? 0,
@@ -102,8 +103,10 @@ export function planBulk(
           local_hour: local.hour,
           source_updated_at: w.input.sourceUpdatedAt,
           deleted_at: null,
+          moving_time_s: w.input.movingTimeS,
+          review: plan.review,
         });
-        inputs.set(key, w.input);
+        inputs.set(key, { input: w.input, review: plan.review });
       }
     } catch (err) {
       results.set(index, { error: err as Error });
