@@ -28,6 +28,8 @@ import { quietUsersRoutes } from './routes/quiet-users.js';
 import { nudgeRoutes } from './routes/nudges.js';
 import type { NudgesDeps } from './nudges/deps.js';
 import { jobRoutes } from './routes/jobs.js';
+import { quarantineRoutes } from './routes/quarantine.js';
+import type { QuarantineDeps } from './quarantine/deps.js';
 import type { JobsDeps } from './jobs/deps.js';
 import { opsAccess, requireOperator } from './auth/access.js';
 import type { SecurityDeps } from './security/deps.js';
@@ -52,6 +54,8 @@ export interface AppDeps {
   security: SecurityDeps;
   /** Dead letters and failed jobs, listed and replayed by operators. */
   jobs: JobsDeps;
+  /** Activities held as impossible, reviewed by operators. */
+  quarantine: QuarantineDeps;
 }
 
 /** The express app plus what a graceful shutdown must end (long-lived SSE streams). */
@@ -136,6 +140,14 @@ export function createApp(deps: AppDeps): OpsApp {
   app.use(quietUsersRoutes(deps.nudges));
   app.use(nudgeRoutes({ ...deps.nudges, operators, logger: deps.logger, rateLimit: limiter('nudge') }));
   app.use(jobRoutes({ ...deps.jobs, operators, viewers: deps.security.viewers, logger: deps.logger }));
+  app.use(
+    quarantineRoutes({
+      ...deps.quarantine,
+      operators,
+      viewers: deps.security.viewers,
+      grafanaOperator: deps.incidents.grafanaOperator,
+    }),
+  );
   const streams = throughputStreamRoutes(deps.ops, deps.logger, {
     pushSeconds: deps.throughputPushSeconds,
     maxStreams: deps.throughputStreams?.max ?? THROUGHPUT_STREAMS_MAX_DEFAULT,

@@ -36,6 +36,7 @@ import { createChaosDeps } from './chaos/deps.js';
 import { createNudgeQueue } from './nudges/queue.js';
 import { registerQuietGauge } from './nudges/gauges.js';
 import { createJobsDeps } from './jobs/deps.js';
+import { createQuarantineDeps } from './quarantine/deps.js';
 import { parseNamedTokens } from './auth/operators.js';
 import { redisRateLimitStore } from './security/rate-limit.js';
 import { createExporterServer } from './server.js';
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     logger,
   });
   shutdown.add('failed jobs', 'resources', () => jobs.failedJobs.close());
+  const quarantine = createQuarantineDeps({ pool, redis, keys, registry, logger });
   if (incidents.alertmanagerToken === undefined) {
     logger.warn('ALERTMANAGER_TOKEN is not set: every Alertmanager notification is refused (401)');
   }
@@ -172,6 +174,7 @@ async function main(): Promise<void> {
     chaos,
     nudges: { pool, redis, keys, queue: nudgeQueue, cooldownHours: env.NUDGE_COOLDOWN_HOURS },
     jobs,
+    quarantine,
     security: {
       readOpen: env.OPS_READ_OPEN,
       viewers: parseNamedTokens(env.OPS_VIEWER_TOKENS, 'OPS_VIEWER_TOKENS'),

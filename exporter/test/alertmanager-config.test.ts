@@ -61,6 +61,7 @@ describe('rules/', () => {
         'NudgesFailing',
         'ProbesStopped',
         'SpikeLabFaultLingering',
+        'QuarantinePilingUp',
         'IngestBacklog',
         'ProviderDown',
         'ProviderSlow',

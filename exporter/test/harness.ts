@@ -27,6 +27,7 @@ import { createChaosDeps, type ChaosDeps } from '../src/chaos/deps.js';
 import { createNudgeQueue } from '../src/nudges/queue.js';
 import { registerQuietGauge } from '../src/nudges/gauges.js';
 import { createJobsDeps } from '../src/jobs/deps.js';
+import { createQuarantineDeps } from '../src/quarantine/deps.js';
 import { parseNamedTokens } from '../src/auth/operators.js';
 import { redisRateLimitStore } from '../src/security/rate-limit.js';
 import { createExporterServer, type ServerTimeouts } from '../src/server.js';
@@ -135,6 +136,13 @@ export async function startApp(deps: {
     registry,
     logger: silentLogger,
   });
+  const quarantine = createQuarantineDeps({
+    pool: deps.pool,
+    redis: deps.redis,
+    keys,
+    registry,
+    logger: silentLogger,
+  });
   const { app, closeStreams } = createApp({
     logger,
     registry,
@@ -153,6 +161,7 @@ export async function startApp(deps: {
       cooldownHours: deps.nudgeCooldownHours ?? 24,
     },
     jobs,
+    quarantine,
     security: {
       readOpen: deps.readOpen ?? true,
       viewers: parseNamedTokens(deps.viewerTokens ?? '', 'OPS_VIEWER_TOKENS'),

@@ -9,6 +9,7 @@ import type { IncidentsDeps } from '../src/incidents/deps.js';
 import type { ChaosDeps } from '../src/chaos/deps.js';
 import type { NudgesDeps } from '../src/nudges/deps.js';
 import type { JobsDeps } from '../src/jobs/deps.js';
+import type { QuarantineDeps } from '../src/quarantine/deps.js';
 import { parseNamedTokens } from '../src/auth/operators.js';
 
 /** Shared by the tests that need the app's route table (OpenAPI, access control): routes listed, never called. */
@@ -36,6 +37,7 @@ export function listedApp(): Express {
     chaos: {} as ChaosDeps,
     nudges: {} as NudgesDeps,
     jobs: {} as JobsDeps,
+    quarantine: {} as QuarantineDeps,
     security: {
       readOpen: true,
       viewers: parseNamedTokens('', 'OPS_VIEWER_TOKENS'),

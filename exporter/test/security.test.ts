@@ -62,8 +62,8 @@ async function state() {
 
 const opsRoutes = routesOf(listedApp()).filter((r) => r.path.startsWith('/api/ops/'));
 const mutations = opsRoutes.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
-/** Reads for operators only, open reads or not: failure reasons speak of the inside. */
-const OPERATOR_READS = ['/api/ops/jobs/failed'];
+/** Reads for operators only, open reads or not: failure reasons speak of the inside, the review queue names users. */
+const OPERATOR_READS = ['/api/ops/jobs/failed', '/api/ops/quarantine'];
 const reads = opsRoutes.filter((r) => r.method === 'GET' && !OPERATOR_READS.includes(r.path));
 const operatorReads = opsRoutes.filter((r) => r.method === 'GET' && OPERATOR_READS.includes(r.path));
 

@@ -12,4 +12,5 @@ export enum ROUTES {
   Incidents = 'incidents',
   QuietList = 'quiet-list',
   LiveSignal = 'live-signal',
+  Quarantine = 'quarantine',
 }

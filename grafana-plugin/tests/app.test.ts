@@ -195,8 +195,12 @@ describe('Spike Lab page', () => {
     expect(await countdown.textContent()).toMatch(
       /^(2:00|1:59|1:58) left · Incoming webhooks · all providers · 100% · set by grafana$/,
     );
-    const background = await lab.evaluate((el) => getComputedStyle(el).backgroundColor);
-    expect(background).not.toBe('rgba(0, 0, 0, 0)');
+    // The red fades in over 300 ms (a CSS transition): wait for it rather than read the first frame.
+    await waitFor(
+      async () => (await lab.evaluate((el) => getComputedStyle(el).backgroundColor)) !== 'rgba(0, 0, 0, 0)',
+      'the Spike Lab page turning red',
+      { timeoutMs: 5_000 },
+    );
 
     const refused = await postStravaEvent(1002);
     expect(refused.status).toBe(503);
@@ -272,6 +276,74 @@ describe('Quiet list page', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Could not nudge Cy Gone');
     expect(await alert.textContent()).toContain(`Not found: no user ${cy} (HTTP 404)`);
+    await tab.close();
+  });
+});
+
+describe('Quarantine page', () => {
+  /** An activity the worker held as impossible, for a new user; its id. */
+  async function held(name: string, distanceM: number, reason: string): Promise<number> {
+    const { rows } = await backend.db.pool.query<{ id: string }>(
+      `WITH u AS (INSERT INTO users (name) VALUES ($1) RETURNING id)
+       INSERT INTO activities (user_id, provider, external_id, type, distance_m, moving_time_s, start_date,
+                               start_date_local, source_updated_at, review, quarantine_reason)
+       SELECT u.id, 'garmin', md5($1), 'RUNNING', $2, 3600, now() - interval '2 hours',
+              (now() - interval '2 hours')::timestamp, now(), 'quarantined', $3 FROM u
+       RETURNING id`,
+      [name, distanceM, reason],
+    );
+    return Number(rows[0].id);
+  }
+
+  const total = async () =>
+    Number(
+      (await backend.db.pool.query<{ m: string }>('SELECT total_meters::text AS m FROM global_stats')).rows[0]
+        .m,
+    );
+
+  test('an Editor approves one and rejects another: the total moves by exactly the first, both recorded as their login', async () => {
+    const forged = await held('Mallory Forger', 1_609_344, 'run: distance 1609.344 km over 350 km');
+    const glitch = await held('Gus Glitch', 700_000, 'run: distance 700 km over 350 km');
+    const before = await total();
+    const tab = await open(GRACE, 'quarantine');
+    await tab.getByTestId(`held-${forged}`).waitFor();
+    expect(await tab.getByTestId(`held-${forged}`).textContent()).toContain(
+      'run: distance 1609.344 km over 350 km',
+    );
+
+    await tab.getByRole('button', { name: `Approve activity #${forged}` }).click();
+    await tab.getByText(`Approved #${forged} (Mallory Forger): +1,609.3 km counted`).waitFor();
+    await tab.getByRole('button', { name: `Reject activity #${glitch}` }).click();
+    await tab.getByText(`Rejected #${glitch} (Gus Glitch): left out of every total`).waitFor();
+    await tab.getByText('Nothing is held for review.').waitFor();
+
+    expect((await total()) - before).toBe(1_609_344);
+    const { rows } = await backend.db.pool.query(
+      `SELECT activity_id::int AS id, action, actor FROM activity_reviews ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { id: forged, action: 'approve', actor: 'grace@example.org' },
+      { id: glitch, action: 'reject', actor: 'grace@example.org' },
+    ]);
+    expect(grafana.proxyLog).toContainEqual({
+      method: 'POST',
+      path: `api/ops/quarantine/${forged}/approve`,
+      status: 200,
+    });
+    await tab.close();
+  });
+
+  test('a Viewer may neither read the queue nor decide: the proxy answers 403 and nothing moves', async () => {
+    const id = await held('Vic Sees', 900_000, 'run: distance 900 km over 350 km');
+    const before = await total();
+    const tab = await open(VIC, 'quarantine');
+    await tab.getByText('Could not load the review queue').waitFor();
+    expect((await fetchInPage(tab, 'GET', 'api/ops/quarantine')).status).toBe(403);
+    const forced = await fetchInPage(tab, 'POST', `api/ops/quarantine/${id}/approve`);
+    expect(forced.status).toBe(403);
+    expect(await total()).toBe(before);
+    const { rows } = await backend.db.pool.query('SELECT review FROM activities WHERE id = $1', [id]);
+    expect(rows).toEqual([{ review: 'quarantined' }]);
     await tab.close();
   });
 });

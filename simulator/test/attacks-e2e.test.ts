@@ -21,7 +21,8 @@ import { startSimulator, type RunningSimulator } from './helpers.js';
  * real Postgres and Redis), each sent as the attacker would and each expected to change nothing and to fetch
  * nothing from inside: a Garmin callback into the worker's network in four spellings, deliveries without the
  * URL token, forged Strava deletes, deauthorisations and future event times, a wrong subscription id, one user's
- * push naming another user's activity, and a forged X-Grafana-User.
+ * push naming another user's activity, a forged X-Grafana-User, and a linked user's impossible miles (held for
+ * review, then approved or rejected with exact totals).
  */
 
 const GARMIN_TOKEN = 'attack-garmin-url-token-0123';
@@ -232,6 +233,71 @@ it("one Garmin user's push naming another user's activity changes nothing", asyn
   );
   expect(after.rows).toEqual([{ owner: target.owner, m: target.m }]);
   expect(await totalMeters()).toBe(total);
+}, 30_000);
+
+it('a linked user pushing +1,000 miles in one run: held and counted nowhere until an operator decides, then exactly', async () => {
+  const { rows } = await pool.query<{ id: string; user_id: string }>(
+    `SELECT external_user_id AS id, user_id FROM provider_accounts WHERE provider = 'garmin' ORDER BY user_id LIMIT 1`,
+  );
+  const linked = rows[0]!;
+  const counts = async () =>
+    (
+      await pool.query(
+        `SELECT (SELECT total_meters::text FROM global_stats) AS total,
+                (SELECT coalesce(sum(activity_count), 0)::int FROM activity_hourly) AS cells,
+                (SELECT last_activity_at FROM users WHERE id = $1) AS last`,
+        [linked.user_id],
+      )
+    ).rows[0] as { total: string; cells: number; last: Date | null };
+  const before = await counts();
+  const metricsBefore = await outcomes();
+  const push = (summaryId: string, miles: number) => ({
+    userId: linked.id,
+    summaryId,
+    activityType: 'RUNNING',
+    startTimeInSeconds: Math.floor(Date.now() / 1000) - 600,
+    startTimeOffsetInSeconds: 0,
+    durationInSeconds: 3_600,
+    distanceInMeters: miles * 1609.344,
+  });
+  expect(
+    (await post(garminUrl, { activities: [push('held-1000mi', 1000), push('held-2000mi', 2000)] })).status,
+  ).toBe(200);
+  await counted(metricsBefore, 'garmin:created', 2);
+  expect(metricValue(await outcomes(), 'ops_ingest_quarantined_total', { provider: 'garmin' })).toBe(2);
+  // Stored, and nowhere: not in the total, the heatmap's rollup, or the user's last activity (the quiet list).
+  expect(await counts()).toEqual(before);
+
+  const auth = { authorization: `Bearer ${OPERATOR}` };
+  const queue = await fetch(`${exporterUrl}/api/ops/quarantine`, { headers: auth });
+  const { activities } = (await queue.json()) as {
+    activities: Array<{ id: number; externalId: string; reason: string }>;
+  };
+  const held = Object.fromEntries(activities.map((a) => [a.externalId, a]));
+  expect(held['held-1000mi']?.reason).toBe('run: distance 1609.344 km over 350 km');
+  expect((await fetch(`${exporterUrl}/api/ops/quarantine`)).status).toBe(401);
+
+  const decide = (id: number, action: string) =>
+    fetch(`${exporterUrl}/api/ops/quarantine/${id}/${action}`, { method: 'POST', headers: auth }).then((r) =>
+      r.json(),
+    );
+  expect(await decide(held['held-2000mi']!.id, 'reject')).toMatchObject({ review: 'rejected', deltaM: 0 });
+  expect((await counts()).total).toBe(before.total);
+  expect(await decide(held['held-1000mi']!.id, 'approve')).toMatchObject({
+    review: 'approved',
+    deltaM: 1_609_344,
+  });
+  const after = await counts();
+  // Exact to the millimetre: numeric(20, 3) as text, compared in whole millimetres.
+  const mm = (m: string) => BigInt(m.replace('.', ''));
+  expect(mm(after.total) - mm(before.total)).toBe(1_609_344_000n);
+  expect(after.cells - before.cells).toBe(1);
+  expect(after.last).not.toEqual(before.last);
+  const drift = await pool.query(
+    `SELECT (SELECT total_meters FROM global_stats) - (SELECT coalesce(sum(distance_m), 0) FROM activities
+       WHERE deleted_at IS NULL AND review IN ('ok', 'approved')) AS drift`,
+  );
+  expect(Number(drift.rows[0].drift)).toBe(0);
 }, 30_000);
 
 it('X-Grafana-User names someone only from Grafana, and only as a login', async () => {

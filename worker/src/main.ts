@@ -25,7 +25,7 @@ import {
 } from '@ops-cockpit/core';
 import { pruneProbeLogs } from './probes/provider-health-logs.js';
 import { IngestConsumer, ingestPending } from './ingest/consumer.js';
-import { applyPrepared, createPreparer } from './ingest/process.js';
+import { applyPrepared, createPreparer, heldProviders } from './ingest/process.js';
 import { createHeatmapVersion, movesRollup } from './ingest/heatmap-cache.js';
 import { createIngestAdapters } from './ingest/registry.js';
 import { limitPerProvider, providerCalls } from './providers/calls.js';
@@ -189,9 +189,13 @@ async function main(): Promise<void> {
     lingerMs: env.INGEST_BATCH_LINGER_MS,
     claimIdleMs: env.INGEST_CLAIM_IDLE_MS,
     maxDeliveries: env.INGEST_MAX_DELIVERIES,
-    prepare: createPreparer({ pool, adapters }, { deadlineMs: env.INGEST_ENTRY_DEADLINE_MS }),
+    prepare: createPreparer(
+      { pool, adapters, limits: env.PLAUSIBILITY_LIMITS },
+      { deadlineMs: env.INGEST_ENTRY_DEADLINE_MS },
+    ),
     apply: async (batch) => {
       const applied = await applyPrepared(pool, batch);
+      for (const provider of heldProviders(batch, applied)) metrics.ingestHeld.inc({ provider });
       if (applied.some((a) => 'outcome' in a && movesRollup(a.outcome))) heatmapVersion.changed();
       return applied;
     },

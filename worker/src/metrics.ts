@@ -25,6 +25,7 @@ export interface WorkerMetrics {
   probeSkips: Counter<'provider' | 'cause'>;
   nudges: Counter<'channel' | 'outcome'>;
   callsRefused: Counter<'provider'>;
+  ingestHeld: Counter<'provider'>;
 }
 
 export function createWorkerMetrics(
@@ -143,6 +144,12 @@ export function createWorkerMetrics(
     callsRefused: new Counter({
       name: 'ops_provider_calls_refused_total',
       help: 'Outgoing provider calls the outbound guard refused (a URL off the allow-list, a non-public address, a redirect off the list): each one an SSRF attempt or a misconfigured allow-list.',
+      labelNames: ['provider'],
+      registers,
+    }),
+    ingestHeld: new Counter({
+      name: 'ops_ingest_quarantined_total',
+      help: 'Activity writes that left an activity held for review: impossible for its kind (PLAUSIBILITY_LIMITS), stored but counted nowhere until an operator decides.',
       labelNames: ['provider'],
       registers,
     }),

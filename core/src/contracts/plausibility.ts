@@ -86,12 +86,14 @@ const overrideSchema = z
   .object({ maxSpeedMps: positive, maxDistanceM: positive, maxDurationS: positive })
   .partial()
   .strict();
-const overridesSchema = z.object(
-  Object.fromEntries(ACTIVITY_CATEGORIES.map((c) => [c, overrideSchema.optional()])) as Record<
-    ActivityCategory,
-    z.ZodOptional<typeof overrideSchema>
-  >,
-).strict();
+const overridesSchema = z
+  .object(
+    Object.fromEntries(ACTIVITY_CATEGORIES.map((c) => [c, overrideSchema.optional()])) as Record<
+      ActivityCategory,
+      z.ZodOptional<typeof overrideSchema>
+    >,
+  )
+  .strict();
 
 /**
  * PLAUSIBILITY_LIMITS: JSON overriding some limits, e.g. `{"run":{"maxSpeedMps":7},"ride":{"maxDistanceM":600000}}`;
@@ -103,7 +105,7 @@ export function parsePlausibilityLimits(json: string | undefined): PlausibilityL
   try {
     raw = JSON.parse(json);
   } catch (err) {
-    throw new Error(`not JSON: ${(err as Error).message}`);
+    throw new Error(`not JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = overridesSchema.safeParse(raw);
   if (!parsed.success) {

@@ -68,6 +68,37 @@ export interface QuietUsersPage {
   nextCursor: string | null;
 }
 
+/** An activity held as impossible for its kind (GET /api/ops/quarantine). */
+export interface QuarantinedActivity {
+  id: number;
+  provider: Provider;
+  externalId: string;
+  userId: string;
+  userName: string;
+  type: string;
+  category: 'run' | 'ride' | 'swim' | 'walk' | 'other';
+  distanceM: number;
+  movingTimeS: number | null;
+  startDate: string;
+  reason: string;
+  heldSince: string;
+}
+
+export interface QuarantineQueue {
+  total: number;
+  activities: QuarantinedActivity[];
+}
+
+export type ReviewAction = 'approve' | 'reject';
+
+export interface ReviewDecision {
+  id: number;
+  review: 'approved' | 'rejected';
+  /** What the challenge total moved, in metres. */
+  deltaM: number;
+  reviewedBy: string;
+}
+
 export interface FieldError {
   field: string;
   message: string;
@@ -135,6 +166,8 @@ export interface OpsClient {
   acknowledge(id: number): Promise<Incident>;
   quietUsers(opts: { days?: number; limit?: number; cursor?: string }): Promise<QuietUsersPage>;
   nudge(userId: string, idempotencyKey: string): Promise<{ nudgeId: string }>;
+  quarantine(limit: number): Promise<QuarantineQueue>;
+  review(id: number, action: ReviewAction): Promise<ReviewDecision>;
 }
 
 /** `baseUrl`: Grafana's sub path (if any) + `/api/plugin-proxy/<app id>`. */
@@ -200,5 +233,7 @@ export function createOpsClient(opts: { baseUrl: string; fetch: FetchLike }): Op
         { userId, channel: 'email' },
         { 'Idempotency-Key': idempotencyKey },
       ),
+    quarantine: (limit) => call<QuarantineQueue>('GET', `api/ops/quarantine?limit=${limit}`),
+    review: (id, action) => call<ReviewDecision>('POST', `api/ops/quarantine/${id}/${action}`),
   };
 }

@@ -36,6 +36,9 @@ describe("the app's plugin.json routes", () => {
     ['GET', 'api/ops/quiet-users', 'Viewer', '{{ .JsonData.exporterUrl }}/api/ops/quiet-users'],
     ['POST', 'api/ops/incidents/5/acknowledge', 'Editor', '{{ .JsonData.exporterUrl }}/api/ops/incidents'],
     ['POST', 'api/ops/nudge', 'Editor', '{{ .JsonData.exporterUrl }}/api/ops/nudge'],
+    ['GET', 'api/ops/quarantine', 'Editor', '{{ .JsonData.exporterUrl }}/api/ops/quarantine'],
+    ['POST', 'api/ops/quarantine/7/approve', 'Editor', '{{ .JsonData.exporterUrl }}/api/ops/quarantine'],
+    ['POST', 'api/ops/quarantine/7/reject', 'Editor', '{{ .JsonData.exporterUrl }}/api/ops/quarantine'],
     ['PUT', 'api/ops/chaos/outage', 'Admin', '{{ .JsonData.exporterUrl }}/api/ops/chaos'],
     ['DELETE', 'api/ops/chaos/latency', 'Admin', '{{ .JsonData.exporterUrl }}/api/ops/chaos'],
     ['POST', 'api/ops/chaos/restore', 'Admin', '{{ .JsonData.exporterUrl }}/api/ops/chaos/restore'],
@@ -63,6 +66,10 @@ describe("the app's plugin.json routes", () => {
     expect(may('Viewer', 'POST', 'api/ops/nudge')).toBe(false);
     expect(may('Editor', 'POST', 'api/ops/incidents/1/acknowledge')).toBe(true);
     expect(may('Editor', 'POST', 'api/ops/nudge')).toBe(true);
+    // The review queue names users: Editors and Admins read and decide it, Viewers do neither.
+    expect(may('Viewer', 'GET', 'api/ops/quarantine')).toBe(false);
+    expect(may('Viewer', 'POST', 'api/ops/quarantine/7/approve')).toBe(false);
+    expect(may('Editor', 'POST', 'api/ops/quarantine/7/reject')).toBe(true);
     expect(may('Editor', 'PUT', 'api/ops/chaos/outage')).toBe(false);
     expect(may('Editor', 'POST', 'api/ops/chaos/restore')).toBe(false);
     expect(may('Admin', 'PUT', 'api/ops/chaos/outage')).toBe(true);

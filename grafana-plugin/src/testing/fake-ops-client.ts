@@ -7,8 +7,10 @@ import {
   type Incident,
   type IncidentStateFilter,
   type OpsClient,
+  type QuarantinedActivity,
   type QuietUser,
   type QuietUsersPage,
+  type ReviewAction,
 } from '../api/ops-client';
 import { PROXY_ROUTES } from '../constants';
 import type { OpsDeps } from '../components/ops/ops-context';
@@ -28,6 +30,7 @@ export class FakeOpsClient implements OpsClient {
   users: QuietUser[] = [];
   nextCursor: string | null = null;
   morePage: QuietUser[] = [];
+  held: QuarantinedActivity[] = [];
   /** The next call of this method fails with this error (once). */
   private failures = new Map<keyof OpsClient, OpsApiError>();
 
@@ -125,6 +128,55 @@ export class FakeOpsClient implements OpsClient {
     user.cooldownUntil = new Date(at.getTime() + 24 * 3600_000).toISOString();
     return { nudgeId: `nudge-${userId}` };
   }
+
+  async quarantine(limit: number) {
+    this.record('quarantine', [limit]);
+    return { total: this.held.length, activities: this.held.slice(0, limit).map((a) => ({ ...a })) };
+  }
+
+  async review(id: number, action: ReviewAction) {
+    this.record('review', [id, action]);
+    const activity = this.held.find((a) => a.id === id);
+    if (!activity) {
+      throw new OpsApiError(
+        409,
+        'Conflict',
+        `activity ${id} is not awaiting review (approved)`,
+        [],
+        undefined,
+      );
+    }
+    this.held = this.held.filter((a) => a.id !== id);
+    return {
+      id,
+      review: action === 'approve' ? ('approved' as const) : ('rejected' as const),
+      deltaM: action === 'approve' ? activity.distanceM : 0,
+      reviewedBy: this.actor,
+    };
+  }
+}
+
+export function heldActivity(
+  id: number,
+  distanceM: number,
+  movingTimeS: number | null,
+  extra: Partial<QuarantinedActivity> = {},
+): QuarantinedActivity {
+  return {
+    id,
+    provider: 'garmin',
+    externalId: `ext-${id}`,
+    userId: `user-${id}`,
+    userName: `User ${id}`,
+    type: 'RUNNING',
+    category: 'run',
+    distanceM,
+    movingTimeS,
+    startDate: '2026-11-26T07:00:00.000Z',
+    reason: 'run: distance 1609.344 km over 350 km',
+    heldSince: '2026-11-26T08:00:00.000Z',
+    ...extra,
+  };
 }
 
 export function incident(
@@ -179,7 +231,7 @@ export function fakeDeps(
     routes: PROXY_ROUTES,
     now,
     newId: () => `key-${++n}`,
-    pollMs: { chaos: 1000, incidents: 1000, quiet: 1000 },
+    pollMs: { chaos: 1000, incidents: 1000, quiet: 1000, quarantine: 1000 },
     openStream,
   };
 }

@@ -1,8 +1,12 @@
 import {
   applyActivityBatch,
+  DEFAULT_PLAUSIBILITY_LIMITS,
+  implausibility,
   inTransaction,
   type IngestEnvelope,
+  type PlausibilityLimits,
   type Pool,
+  type Provider,
   type WriteResult,
 } from '@ops-cockpit/core';
 import { preloadLookups, queryLookups, type AccountLookups } from './accounts.js';
@@ -32,6 +36,8 @@ export interface ProcessDeps {
   adapters: IngestAdapters;
   /** Account and user lookups (default: one query each; createPreparer reads a whole batch's at once). */
   lookups?: AccountLookups;
+  /** Past these an activity is held for review (PLAUSIBILITY_LIMITS; default the documented ones). */
+  limits?: PlausibilityLimits;
 }
 
 /** Per entry of a batch: its outcome, or the error that kept it from being applied (retried by the consumer). */
@@ -41,9 +47,35 @@ export type Applied = { outcome: IngestOutcome } | { error: Error };
  * The provider side of an entry, by its provider's adapter: account lookups and provider calls, no activity
  * write. Throws ProviderError for provider trouble (transient ones are retried by the consumer).
  */
-export function prepareEnvelope(deps: ProcessDeps, env: IngestEnvelope): Promise<Prepared> {
+export async function prepareEnvelope(deps: ProcessDeps, env: IngestEnvelope): Promise<Prepared> {
   const lookups = deps.lookups ?? queryLookups(deps.pool);
-  return adapterFor(deps.adapters, env).prepare(env, { pool: deps.pool, lookups });
+  const prepared = await adapterFor(deps.adapters, env).prepare(env, { pool: deps.pool, lookups });
+  return judged(prepared, deps.limits ?? DEFAULT_PLAUSIBILITY_LIMITS);
+}
+
+/**
+ * Every activity an entry writes, judged against the plausibility limits in one place for every provider: an
+ * impossible one carries why, and the write stores it held for review (out of every total).
+ */
+export function judged(prepared: Prepared, limits: PlausibilityLimits): Prepared {
+  if (!('writes' in prepared)) return prepared;
+  return {
+    writes: prepared.writes.map((w) => {
+      if (w.kind !== 'upsert') return w;
+      const why = implausibility(limits, w.input);
+      return why === undefined ? w : { ...w, input: { ...w.input, implausible: why } };
+    }),
+  };
+}
+
+/** The provider of each activity an applied batch left held for review (created or changed while implausible). */
+export function heldProviders(batch: readonly Prepared[], applied: readonly Applied[]): Provider[] {
+  return batch.flatMap((p, i) => {
+    const a = applied[i];
+    if (!('writes' in p) || !a || !('outcome' in a) || (a.outcome !== 'created' && a.outcome !== 'updated'))
+      return [];
+    return p.writes.flatMap((w) => (w.kind === 'upsert' && w.input.implausible ? [w.input.provider] : []));
+  });
 }
 
 /** Whose account or user record each envelope's prepare step will look up, as its adapter says. */

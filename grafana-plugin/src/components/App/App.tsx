@@ -7,6 +7,7 @@ import { SpikeLab } from '../../pages/SpikeLab/SpikeLab';
 import { Incidents } from '../../pages/Incidents/Incidents';
 import { QuietList } from '../../pages/QuietList/QuietList';
 import { LiveSignal } from '../../pages/LiveSignal/LiveSignal';
+import { Quarantine } from '../../pages/Quarantine/Quarantine';
 
 export type AppProps = AppRootProps & { deps: OpsDeps };
 
@@ -18,6 +19,7 @@ function App({ deps }: AppProps) {
         <Route path={ROUTES.Incidents} element={<Incidents />} />
         <Route path={ROUTES.QuietList} element={<QuietList />} />
         <Route path={ROUTES.LiveSignal} element={<LiveSignal />} />
+        <Route path={ROUTES.Quarantine} element={<Quarantine />} />
         <Route path="*" element={<SpikeLab />} />
       </Routes>
     </OpsProvider>

@@ -16,7 +16,7 @@ export interface OpsDeps {
   /** Opens a server-sent event stream at a proxy path (the browser's EventSource in Grafana). */
   openStream: OpenStream;
   /** Poll intervals; the defaults suit people watching, tests shorten them. */
-  pollMs?: Partial<Record<'chaos' | 'incidents' | 'quiet', number>>;
+  pollMs?: Partial<Record<'chaos' | 'incidents' | 'quiet' | 'quarantine', number>>;
 }
 
 const OpsContext = createContext<OpsDeps | null>(null);
