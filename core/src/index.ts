@@ -25,6 +25,7 @@ export * from './contracts/nudges.js';
 export * from './contracts/chaos.js';
 export * from './contracts/column-limits.js';
 export * from './contracts/plausibility.js';
+export * from './contracts/rate-budget.js';
 export * from './providers/strava.js';
 export * from './providers/garmin.js';
 export * from './providers/apple-health.js';

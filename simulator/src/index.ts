@@ -26,3 +26,4 @@ export * from './providers/strava.js';
 export * from './providers/garmin.js';
 export * from './providers/apple-health.js';
 export * from './providers/polar.js';
+export * from './providers/strava-limits.js';

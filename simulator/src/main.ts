@@ -15,6 +15,7 @@ import { FaultControl } from './faults.js';
 import { createEventGenerator, idBaseFor } from './generator.js';
 import { demoRoster } from './roster.js';
 import { createSimulatorServer } from './server.js';
+import { StravaRateLimits } from './providers/strava-limits.js';
 import { startTraffic, type Traffic } from './traffic.js';
 import { World } from './world.js';
 
@@ -36,7 +37,21 @@ async function main(): Promise<void> {
   // Traffic stops before the server closes: the worker may still fetch what the last webhooks announced.
   let traffic: Traffic | undefined;
   shutdown.add('traffic', 'intake', () => traffic?.stop());
-  const server = createSimulatorServer({ world, faults, logger });
+  const limited = env.SIMULATOR_STRAVA_RATE_LIMITS ?? env.SIMULATOR_STRAVA_READ_RATE_LIMITS;
+  const stravaLimits = limited
+    ? new StravaRateLimits(
+        {
+          ...(env.SIMULATOR_STRAVA_RATE_LIMITS ? { overall: env.SIMULATOR_STRAVA_RATE_LIMITS } : {}),
+          ...(env.SIMULATOR_STRAVA_READ_RATE_LIMITS ? { read: env.SIMULATOR_STRAVA_READ_RATE_LIMITS } : {}),
+        },
+        {
+          shortSeconds: env.SIMULATOR_STRAVA_WINDOW_SECONDS,
+          daySeconds: env.SIMULATOR_STRAVA_DAY_SECONDS,
+        },
+        Date.now,
+      )
+    : undefined;
+  const server = createSimulatorServer({ world, faults, logger, ...(stravaLimits ? { stravaLimits } : {}) });
   const address = await listen(server, env.SIMULATOR_HOST, env.SIMULATOR_PORT, 'SIMULATOR_PORT');
   shutdown.add('http', 'intake', () => closeServer(server, 1_000));
   const url = urlOf(address);

@@ -8,6 +8,7 @@ import type { FakeApi } from './providers/adapter.js';
 import { SIM_PROVIDERS } from './providers/registry.js';
 import type { World } from './world.js';
 import { MessagingFake } from './messaging.js';
+import type { StravaRateLimits } from './providers/strava-limits.js';
 
 /**
  * The simulator's HTTP surface: each provider's fake API (providers/: Strava's athlete, activity by id and OAuth
@@ -25,6 +26,8 @@ export interface SimulatorServerDeps {
   random?: () => number;
   /** Fake SendGrid and Twilio with their outbox (default: a fresh one). */
   messaging?: MessagingFake;
+  /** Strava's application rate limits to enforce (default none: unlimited, no rate-limit headers). */
+  stravaLimits?: StravaRateLimits;
 }
 
 export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
@@ -120,7 +123,11 @@ export function createSimulatorServer(deps: SimulatorServerDeps): http.Server {
         if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
         return api.fault(send, decision.error, headers);
       }
-      return api.serve(req, url, send, { world, now });
+      return api.serve(req, url, send, {
+        world,
+        now,
+        ...(deps.stravaLimits ? { stravaLimits: deps.stravaLimits } : {}),
+      });
     };
     route().catch((err: unknown) => {
       if (err instanceof BodyError) {

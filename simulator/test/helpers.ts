@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { StravaRateLimits } from '../src/providers/strava-limits.js';
 import { INGEST_GROUP, listen, urlOf, type Redis } from '@ops-cockpit/core';
 import { silentLogger } from '@ops-cockpit/core/testing';
 import {
@@ -23,7 +24,7 @@ export interface RunningSimulator {
 
 /** The simulator's server on a free loopback port, with a clock the test can move. */
 export async function startSimulator(
-  opts: { random?: () => number; polarLimits?: PolarLimits } = {},
+  opts: { random?: () => number; polarLimits?: PolarLimits; stravaLimits?: StravaRateLimits } = {},
 ): Promise<RunningSimulator> {
   const world = new World({
     roster: demoRoster(10),
@@ -40,6 +41,7 @@ export async function startSimulator(
     logger: silentLogger,
     now: () => clock.now,
     ...(opts.random ? { random: opts.random } : {}),
+    ...(opts.stravaLimits ? { stravaLimits: opts.stravaLimits } : {}),
   });
   const address: AddressInfo = await listen(server, '127.0.0.1', 0);
   return {

@@ -10,7 +10,9 @@ import {
   patternVar,
   stringVar,
   urlVar,
+  windowLimitsVar,
 } from './env-vars.js';
+import { STRAVA_DEFAULT_LIMITS } from '../contracts/rate-budget.js';
 import { holdsDemoCredential } from './demo.js';
 import { parsePlausibilityLimits, type PlausibilityLimits } from '../contracts/plausibility.js';
 
@@ -210,6 +212,20 @@ export const workerEnvSchema = baseEnvSchema.extend({
       }
     }),
   CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
+  /**
+   * The Strava application's limits (overall, and reads), `<15-minute>,<daily>`; Strava's answers report the real
+   * ones on every call and those win. `off` lifts the budget (a test stack against an unlimited simulator).
+   */
+  STRAVA_RATE_LIMITS: windowLimitsVar(STRAVA_DEFAULT_LIMITS.overall),
+  STRAVA_READ_RATE_LIMITS: windowLimitsVar(STRAVA_DEFAULT_LIMITS.read),
+  /** Garmin and Apple Health publish no limits: off unless set, then kept to like Strava's (every call counts). */
+  GARMIN_RATE_LIMITS: windowLimitsVar(undefined),
+  APPLE_HEALTH_RATE_LIMITS: windowLimitsVar(undefined),
+  /** Share of every window kept back for the probe and priority calls; ingestion spends the rest. */
+  PROVIDER_BUDGET_RESERVE_PERCENT: intVar(10, 0, 90),
+  /** Window lengths of the budgets: Strava's quarter hour and UTC day; shorter only to compress time in tests. */
+  PROVIDER_BUDGET_WINDOW_SECONDS: intVar(900, 1, 86_400),
+  PROVIDER_BUDGET_DAY_SECONDS: intVar(86_400, 1, 86_400),
   /** Seconds between two probes of one provider (60 in production, down to 1 for tests). */
   PROBE_INTERVAL_SECONDS: intVar(60, 1, 3_600),
   PROBE_TIMEOUT_MS: intVar(10_000, 100, 120_000),
@@ -246,6 +262,15 @@ export const simulatorEnvSchema = z.object({
   EXPORTER_URL: urlVar('http://127.0.0.1:8080', ['http:', 'https:']),
   /** Webhook events per second the traffic generator sends; 0 turns it off. */
   SIMULATOR_RATE: numberVar(2, 0, 10_000),
+  /**
+   * Strava's application limits the fake Strava enforces (overall, reads), `<15-minute>,<daily>`: answers carry
+   * the four rate-limit headers and a request over a limit gets Strava's 429. Unset: unlimited, no headers.
+   */
+  SIMULATOR_STRAVA_RATE_LIMITS: windowLimitsVar(undefined),
+  SIMULATOR_STRAVA_READ_RATE_LIMITS: windowLimitsVar(undefined),
+  /** The fake Strava's window lengths (900 and 86400 as Strava's; shorter to compress time in tests). */
+  SIMULATOR_STRAVA_WINDOW_SECONDS: intVar(900, 1, 86_400),
+  SIMULATOR_STRAVA_DAY_SECONDS: intVar(86_400, 1, 86_400),
   DEMO: boolVar(true),
 });
 

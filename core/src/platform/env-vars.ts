@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseWindowFigures, type WindowFigures } from '../contracts/rate-budget.js';
 
 /**
  * Zod schemas for single environment variables. Each takes the raw string (or undefined), treats an empty
@@ -209,5 +210,26 @@ export function hostListVar(def: string) {
         return z.NEVER;
       }
       return [...new Set(entries.map((e) => (e.includes('://') ? e : e.toLowerCase())))];
+    });
+}
+
+/**
+ * A rate limit per 15-minute and daily window, `<15-minute>,<daily>` (Strava's header format), or `off`; `def`
+ * when unset (undefined: not limited).
+ */
+export function windowLimitsVar(def: WindowFigures | undefined) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): WindowFigures | undefined => {
+      if (unset(raw)) return def;
+      if (raw.trim() === 'off') return undefined;
+      const figures = parseWindowFigures(raw);
+      if (figures && figures['15m'] >= 1 && figures.day >= figures['15m']) return figures;
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected "<15-minute>,<daily>" (whole numbers, daily at least the 15-minute one) or off, got ${shown(raw)}`,
+      });
+      return z.NEVER;
     });
 }

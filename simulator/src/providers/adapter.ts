@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { StravaRateLimits } from './strava-limits.js';
 import type { Provider } from '@ops-cockpit/core';
 import type { ActionOf } from '../event-mix.js';
 import type { Send } from '../http-io.js';
@@ -69,6 +70,8 @@ export interface FakeApi {
 export interface FakeApiDeps {
   world: World;
   now: () => number;
+  /** Strava's application rate limits, when the simulator enforces them (unset: unlimited, no headers). */
+  stravaLimits?: StravaRateLimits;
 }
 
 /** A provider's account row in `provider_accounts` for a demo user (what linking it in the app leaves). */

@@ -6,6 +6,7 @@ import { stravaTokensFor } from '../tokens.js';
 import { ACTIVITY_TYPES } from '../workouts.js';
 import type { SimActivity } from '../world.js';
 import type { FakeApiDeps, SimProvider } from './adapter.js';
+import { STRAVA_RATE_LIMIT_ERROR } from './strava-limits.js';
 
 /** Seeded Strava activity ids are this + user index x 1000 + n; live traffic uses far larger ones. */
 export const SEED_STRAVA_ID_BASE = 9_000_000_000;
@@ -33,6 +34,13 @@ async function serveStrava(
 ): Promise<void> {
   const { world, now } = deps;
   const method = req.method ?? 'GET';
+  if (deps.stravaLimits) {
+    // Every request counts, refused ones too; every answer carries the usage as it stands.
+    const { allowed, headers } = deps.stravaLimits.admit(method);
+    const inner = send;
+    send = (status, body, extra = {}) => inner(status, body, { ...headers, ...extra });
+    if (!allowed) return send(429, STRAVA_RATE_LIMIT_ERROR);
+  }
   if (url.pathname === '/oauth/token') {
     if (method !== 'POST') return send(405, { message: 'Method Not Allowed', errors: [] }, { Allow: 'POST' });
     // Strava takes the fields as query parameters, a form or JSON; later sources win.
@@ -102,11 +110,10 @@ export const stravaSim: SimProvider<'strava'> = {
     fault(send, error, headers) {
       const message = FAULT_MESSAGES[error.status] ?? 'Error';
       if (error.status === 429) {
-        // Strava reports its 15-minute and daily limits and usage on every answer; over the limit, usage > limit.
+        // An injected 429 says the short limit is spent, as Strava's headers would (usage over the limit).
         headers['X-RateLimit-Limit'] = '100,1000';
         headers['X-RateLimit-Usage'] = '101,1000';
-        const errors = [{ resource: 'Application', field: 'rate limit', code: 'exceeded' }];
-        return send(429, { message, errors }, headers);
+        return send(429, STRAVA_RATE_LIMIT_ERROR, headers);
       }
       send(error.status, { message, errors: [] }, headers);
     },
