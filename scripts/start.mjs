@@ -31,6 +31,10 @@ const demoDefaults = {
   STRAVA_PROBE_TOKEN: mintAccessToken({ athleteId: 1001, issuedAtMs: Date.now(), expiresAt: 4_102_444_800 }),
   // A fixed, public demo secret: Apple Health traffic from the simulator is signed with it.
   APPLE_HEALTH_WEBHOOK_SECRET: `whsec_${Buffer.from('ops-cockpit-demo-apple-secret').toString('base64')}`,
+  // The fake Strava keeps an application's (raised) limits, sized for the demo's traffic; the worker learns them
+  // from the rate-limit headers on its answers.
+  SIMULATOR_STRAVA_RATE_LIMITS: '1200,100000',
+  SIMULATOR_STRAVA_READ_RATE_LIMITS: '1000,90000',
   // Polar: the worker fetches exercises from the simulator's fake AccessLink; its traffic is signed with this.
   POLAR_API_URL: simulatorUrl,
   POLAR_WEBHOOK_SECRET: 'ops-cockpit-demo-polar-signature-key',

@@ -70,6 +70,8 @@ export function withProbeChaos(gate: ProviderChaosGate, call: ProbeCall): ProbeC
       status: injected.status,
       retryAfter: String(injected.retryAfterSeconds),
       marks: { firstByte: 0, end: 0 },
+      // Injected: no provider figures to report.
+      headers: new Headers(),
     };
   };
 }

@@ -28,7 +28,9 @@ import { IngestConsumer, ingestPending } from './ingest/consumer.js';
 import { applyPrepared, createPreparer, heldProviders } from './ingest/process.js';
 import { createHeatmapVersion, movesRollup } from './ingest/heatmap-cache.js';
 import { createIngestAdapters } from './ingest/registry.js';
-import { limitPerProvider, providerCalls } from './providers/calls.js';
+import { limitPerProvider, providerCalls, withBudget } from './providers/calls.js';
+import { BudgetLedger, budgetsFrom } from './providers/budget-ledger.js';
+import { registerBudgetMetrics } from './providers/budget-metrics.js';
 import { outboundPolicy } from './providers/outbound-policy.js';
 import { createMetricsServer } from './metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -100,6 +102,19 @@ async function main(): Promise<void> {
   await chaos.flags.start();
   shutdown.add('chaos flags', 'resources', () => chaos.flags.close());
 
+  // Provider request budgets, shared by every worker through Redis: probes and ingest calls take their place first.
+  const budgetLengths = {
+    shortSeconds: env.PROVIDER_BUDGET_WINDOW_SECONDS,
+    daySeconds: env.PROVIDER_BUDGET_DAY_SECONDS,
+  };
+  const ledger = new BudgetLedger({
+    redis,
+    keys,
+    ...budgetsFrom(env),
+    lengths: budgetLengths,
+    reservePercent: env.PROVIDER_BUDGET_RESERVE_PERCENT,
+  });
+
   const probeTargets = probeTargetsFrom(env);
   const probes = createProbeRunner({
     pool,
@@ -112,6 +127,7 @@ async function main(): Promise<void> {
     metrics,
     logger,
     call: withProbeChaos(chaos.gate, plainProbeCall),
+    ledger,
   });
 
   const notifiers = notifiersFrom(env);
@@ -165,7 +181,9 @@ async function main(): Promise<void> {
     onRefused: (provider) => metrics.callsRefused.inc({ provider }),
   });
   shutdown.add('outbound connections', 'resources', () => outbound.close());
-  const call = limitPerProvider(withProviderChaos(chaos.gate, outbound), env.WORKER_CONCURRENCY);
+  // Inside Spike Lab's seam: a call its fault stops never went out, so it spends no budget.
+  const budgeted = withBudget(outbound, ledger, (provider) => metrics.budgetWaits.inc({ provider }));
+  const call = limitPerProvider(withProviderChaos(chaos.gate, budgeted), env.WORKER_CONCURRENCY);
   const adapters = createIngestAdapters({ call, settings: env });
   const ingestConnection = createRedis({
     url: conn.redisUrl,
@@ -203,6 +221,13 @@ async function main(): Promise<void> {
     metrics,
   });
   inFlight.count = () => consumer.inFlight;
+  registerBudgetMetrics(registry, {
+    ledger,
+    waiting: () => consumer.budgetWaiting(),
+    lengths: budgetLengths,
+    reservePercent: env.PROVIDER_BUDGET_RESERVE_PERCENT,
+    logger,
+  });
   consumer.start();
   shutdown.add('ingest-consumer', 'intake', () => consumer.close());
   shutdown.add('heatmap version', 'intake', () => heatmapVersion.close());

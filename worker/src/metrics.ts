@@ -26,6 +26,7 @@ export interface WorkerMetrics {
   nudges: Counter<'channel' | 'outcome'>;
   callsRefused: Counter<'provider'>;
   ingestHeld: Counter<'provider'>;
+  budgetWaits: Counter<'provider'>;
 }
 
 export function createWorkerMetrics(
@@ -131,7 +132,7 @@ export function createWorkerMetrics(
     }),
     probeSkips: new Counter({
       name: 'ops_provider_probe_skips_total',
-      help: 'Scheduled probes not run, by cause: in_flight (one still running), retry_after (the provider asked to wait), stale (its slot had passed).',
+      help: "Scheduled probes not run, by cause: in_flight (one still running), retry_after (the provider asked to wait), stale (its slot had passed), budget (the provider's request budget is spent, even the share kept for probes).",
       labelNames: ['provider', 'cause'],
       registers,
     }),
@@ -144,6 +145,12 @@ export function createWorkerMetrics(
     callsRefused: new Counter({
       name: 'ops_provider_calls_refused_total',
       help: 'Outgoing provider calls the outbound guard refused (a URL off the allow-list, a non-public address, a redirect off the list): each one an SSRF attempt or a misconfigured allow-list.',
+      labelNames: ['provider'],
+      registers,
+    }),
+    budgetWaits: new Counter({
+      name: 'ops_provider_budget_waits_total',
+      help: "Outgoing provider calls the request budget held back (the window's share was spent): their entries waited for it to reopen.",
       labelNames: ['provider'],
       registers,
     }),

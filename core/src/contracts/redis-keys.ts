@@ -37,6 +37,8 @@ export interface RedisKeys {
   idempotency(scope: string, key: string): string;
   /** Prefix of one rate limiter's hit counters (the limiter appends its client key); they expire per window. */
   rateLimit(limiter: string): string;
+  /** A provider's request budget (hash): limits, and usage per class and window, shared by every worker. */
+  budget(provider: string): string;
 }
 
 export function createRedisKeys(prefix: string): RedisKeys {
@@ -60,5 +62,6 @@ export function createRedisKeys(prefix: string): RedisKeys {
     heatmapVersion: key('heatmap', 'version'),
     idempotency: (scope, k) => key('idem', scope, k),
     rateLimit: (limiter) => `${key('ratelimit', limiter)}:`,
+    budget: (provider) => key('budget', provider),
   };
 }

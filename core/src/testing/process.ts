@@ -24,8 +24,14 @@ export function spawnService(service: string, env: Record<string, string>): Serv
   const script = path.join(REPO_ROOT, service, 'dist', 'main.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: run "npm run build" first`);
   // Test processes run as the local demo does: Garmin and Strava deliveries need no URL token unless a test sets
-  // one (or WEBHOOK_TOKENS_REQUIRED) itself.
-  const defaults = service === 'exporter' ? { WEBHOOK_TOKENS_REQUIRED: 'false' } : {};
+  // one (or WEBHOOK_TOKENS_REQUIRED) itself; and the simulator a test starts is an unlimited Strava application,
+  // so the worker keeps no Strava budget unless a test sets its limits (strava-budget-e2e does).
+  const defaults: Record<string, string> =
+    service === 'exporter'
+      ? { WEBHOOK_TOKENS_REQUIRED: 'false' }
+      : service === 'worker'
+        ? { STRAVA_RATE_LIMITS: 'off', STRAVA_READ_RATE_LIMITS: 'off' }
+        : {};
   const child = spawn(process.execPath, serviceNodeArgs(service, script), {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...defaults, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

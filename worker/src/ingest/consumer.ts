@@ -6,6 +6,7 @@ import {
   isDependencyUnavailable,
   isProvider,
   type IngestEnvelope,
+  type Provider,
   type Logger,
   type Redis,
   type RedisKeys,
@@ -105,6 +106,17 @@ export class IngestConsumer {
   #commits: 'outage' | 'ok' | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   readonly #maxInFlight: number;
+
+  /** Entries set aside until their provider's budget window reopens, by id: the backlog waiting on budget. */
+  readonly #budgetWaiting = new Map<string, Provider>();
+
+  /** How many of this consumer's entries wait for a provider's budget, per provider. */
+  budgetWaiting(): Map<Provider, number> {
+    const counts = new Map<Provider, number>();
+    for (const provider of this.#budgetWaiting.values())
+      counts.set(provider, (counts.get(provider) ?? 0) + 1);
+    return counts;
+  }
 
   constructor(private readonly opts: IngestConsumerOptions) {
     this.#maxInFlight = Math.max(1, opts.maxInFlight ?? opts.batchSize * 2);
@@ -391,6 +403,7 @@ export class IngestConsumer {
         .exec();
       const now = Date.now();
       for (const w of done) {
+        this.#budgetWaiting.delete(w.id);
         const outcome = (results.get(w) as { outcome: string }).outcome;
         opts.metrics.ingestJobs.inc({ provider: w.envelope.provider, outcome });
         opts.metrics.ingestLag.observe(Math.max(0, (now - Date.parse(w.envelope.receivedAt)) / 1000));
@@ -419,6 +432,20 @@ export class IngestConsumer {
       opts.logger.debug({ id, err: message }, 'ingest entry waits for a dependency');
       return true;
     }
+    if (err instanceof ProviderError && err.failure === 'budget') {
+      // Not an attempt that failed: no call went out. The entry waits for the window to reopen, as many times as
+      // it takes, never dead-lettered for it; its failures so far stay as they were.
+      const state: RetryState = {
+        failures: retry?.failures ?? 0,
+        nextAt: Date.now() + (err.retryAfterSeconds ?? 1) * 1000,
+      };
+      await opts.commands.hset(opts.keys.ingestRetry, id, JSON.stringify(state)).catch(() => undefined);
+      this.#budgetWaiting.set(id, envelope.provider);
+      opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome: 'budget_wait' });
+      opts.logger.debug({ id, provider: envelope.provider, retryAt: new Date(state.nextAt) }, message);
+      return false;
+    }
+    this.#budgetWaiting.delete(id);
     const permanent = err instanceof ProviderError && !err.transient;
     const failures = (retry?.failures ?? 0) + 1;
     if (permanent || failures >= opts.maxDeliveries) {

@@ -13,7 +13,14 @@ export interface HttpProbeRequest {
 
 /** How one request went: an answer (any status), or a failure before one arrived in full. */
 export type HttpProbeResult =
-  | { kind: 'answered'; status: number; retryAfter: string | undefined; marks: ProbeMarks }
+  | {
+      kind: 'answered';
+      status: number;
+      retryAfter: string | undefined;
+      marks: ProbeMarks;
+      /** The answer's headers (a provider's rate-limit figures among them). */
+      headers: Headers;
+    }
   | { kind: 'failed'; reason: ProbeErrorReason; message: string; status?: number; marks: ProbeMarks };
 
 /** How the runner makes a probe: httpProbe, or httpProbe behind a seam such as Spike Lab's (worker/src/chaos.ts). */
@@ -38,6 +45,7 @@ export function httpProbe(req: HttpProbeRequest): Promise<HttpProbeResult> {
     let settled = false;
     let status: number | undefined;
     let retryAfter: string | undefined;
+    const answerHeaders = new Headers();
     const finish = (result: HttpProbeResult) => {
       if (settled) return;
       settled = true;
@@ -75,12 +83,21 @@ export function httpProbe(req: HttpProbeRequest): Promise<HttpProbeResult> {
       status = res.statusCode ?? 0;
       const header = res.headers['retry-after'];
       retryAfter = Array.isArray(header) ? header[0] : header;
+      for (const [name, value] of Object.entries(res.headers)) {
+        if (typeof value === 'string') answerHeaders.set(name, value);
+      }
       res.on('error', fail);
       res.on('close', () => {
         if (!res.complete) fail(new Error('connection closed before the answer ended'));
       });
       res.on('end', () =>
-        finish({ kind: 'answered', status: status!, retryAfter, marks: { ...marks, end: at() } }),
+        finish({
+          kind: 'answered',
+          status: status!,
+          retryAfter,
+          marks: { ...marks, end: at() },
+          headers: answerHeaders,
+        }),
       );
       // The body only matters for the transfer time; drain it.
       res.resume();

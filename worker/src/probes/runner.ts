@@ -14,8 +14,9 @@ import type { ProbeKeys } from './keys.js';
 import { withLock } from './lock.js';
 import { PROBE_PHASES, parseRetryAfter, phasesOf, reasonOfStatus, type ProbePhase } from './outcome.js';
 import { probeHeaders, type ProbeTarget } from './targets.js';
+import type { BudgetLedger } from '../providers/budget-ledger.js';
 
-export type ProbeSkipCause = 'in_flight' | 'retry_after' | 'stale' | 'unconfigured';
+export type ProbeSkipCause = 'in_flight' | 'retry_after' | 'stale' | 'unconfigured' | 'budget';
 
 export type ProbeOutcome =
   | { ran: true; log: ProbeLog; phasesMs: Record<ProbePhase, number>; retryAfterSeconds?: number }
@@ -38,6 +39,12 @@ export interface ProbeRunnerDeps {
   now?: () => number;
   /** How a probe is made (default plainProbeCall); main wraps it in Spike Lab's seam, withProbeChaos. */
   call?: ProbeCall;
+  /**
+   * The shared request budgets: a probe of a budgeted provider takes its place first, from the share kept back
+   * for probes (it may spend the whole window), is skipped when even that is spent, and reports its answer's
+   * figures back.
+   */
+  ledger?: BudgetLedger;
 }
 
 export interface ProbeRunner {
@@ -104,6 +111,9 @@ export function createProbeRunner(deps: ProbeRunnerDeps): ProbeRunner {
       headers: probeHeaders(target),
       timeoutMs: deps.timeoutMs,
     });
+    if (result.kind === 'answered' && deps.ledger?.covers(provider)) {
+      await deps.ledger.observe(provider, result.headers).catch(() => undefined);
+    }
     const status = result.status;
     const reason = result.kind === 'answered' ? reasonOfStatus(result.status, deps.expected) : result.reason;
     const phasesMs = phasesOf(result.marks);
@@ -156,6 +166,12 @@ export function createProbeRunner(deps: ProbeRunnerDeps): ProbeRunner {
           // Checked under the lock, so a hold set by a probe that just finished is always seen.
           if ((await deps.redis.pttl(deps.keys.notBefore(provider))) > 0)
             return skip(provider, 'retry_after');
+          const { ledger } = deps;
+          if (ledger?.covers(provider)) {
+            // The probe is a GET: a read as well as a request.
+            if ((await ledger.reserve(provider, ['overall', 'read'], true)) > 0)
+              return skip(provider, 'budget');
+          }
           return run(target);
         },
       );

@@ -8,7 +8,12 @@ export type ProviderFailure =
   | 'network'
   | 'bad_response'
   /** The outbound policy refused the URL (not an allowed host, or a non-public address): never retried. */
-  | 'refused';
+  | 'refused'
+  /**
+   * The provider's request budget is spent (the ledger refused before any call): the entry waits for the window
+   * to reopen (retryAfterSeconds), without counting as a failed attempt.
+   */
+  | 'budget';
 
 export class ProviderError extends Error {
   constructor(
@@ -23,7 +28,7 @@ export class ProviderError extends Error {
 
   /** 429, 5xx, timeouts and connection errors pass; 404, 401 and garbage answers will not. */
   get transient(): boolean {
-    return ['rate_limited', 'server', 'timeout', 'network'].includes(this.failure);
+    return ['rate_limited', 'server', 'timeout', 'network', 'budget'].includes(this.failure);
   }
 }
 
