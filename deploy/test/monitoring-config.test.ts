@@ -122,7 +122,7 @@ describe('Grafana provisioning', () => {
     expect(hostPath(home)).toBe(path.join(ROOT, 'dashboards', 'ops-cockpit.json'));
 
     // Every panel type that is no Grafana core panel is the plugin: allowed unsigned and mounted as a plugin.
-    const core = new Set(['row', 'stat', 'timeseries', 'table', 'state-timeline']);
+    const core = new Set(['row', 'stat', 'timeseries', 'table', 'state-timeline', 'bargauge']);
     const pluginTypes = [...new Set(queryPanels(loadDashboard()).map((p) => p.type))].filter(
       (t) => !core.has(t),
     );

@@ -109,6 +109,10 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       STRAVA_API_URL: sim.url,
       GARMIN_API_HOSTS: sim.url,
       STRAVA_PROBE_TOKEN: sim.world.issueToken(1001, Date.now()).accessToken,
+      // Strava's budget kept (at its published defaults; the test's traffic stays well within them), so the budget
+      // panels have series to show.
+      STRAVA_RATE_LIMITS: '200,2000',
+      STRAVA_READ_RATE_LIMITS: '100,1000',
       GARMIN_PROBE_URL: `${sim.url}/healthz`,
       POLAR_PROBE_URL: `${sim.url}/healthz`,
       // Apple Health's probe target answers 404: one provider down, so up/down shows both states.
@@ -222,11 +226,16 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       `both processes scraped: ${prometheus.output().slice(-2000)}`,
       { timeoutMs: 30_000, intervalMs: 200 },
     );
-    // ALERTS exists only once a rule evaluated to pending or firing (Apple Health down): wait for it, since
-    // rule evaluation lags scraping on a loaded machine.
+    // ALERTS exists only once a rule evaluated to pending or firing: wait for Apple Health's ProviderDown, which
+    // carries the provider label the alerts table narrows by (rule evaluation lags scraping on a loaded machine).
     await waitFor(
-      async () => ((await promApi(promUrl, 'query', { query: 'ALERTS' })).data?.result.length ?? 0) > 0,
-      'an alert pending or firing',
+      async () =>
+        ((
+          await promApi(promUrl, 'query', {
+            query: 'ALERTS{alertname="ProviderDown",provider="apple_health"}',
+          })
+        ).data?.result.length ?? 0) > 0,
+      'ProviderDown for Apple Health pending or firing',
       { timeoutMs: 30_000, intervalMs: 200 },
     );
     const scraped = mergeExpositions([
