@@ -187,3 +187,43 @@ it('a burst of 300 Strava events, two workers, probes running: no 429, every act
   expect(figures.waits).toBeGreaterThan(0);
   expect(elapsed).toBeLessThanOrEqual(1.2 * ideal);
 }, 150_000);
+
+it('under steady traffic the probe is skipped (passive health): it spends at most 5 % of a day’s reads', async () => {
+  // Start at a fresh (compressed) day, so the burst before has left the budget alone.
+  const dayMs = DAY_S * 1000;
+  await new Promise((r) => setTimeout(r, dayMs - (Date.now() % dayMs) + 50));
+  const from = new Date();
+  const deliveries = generateDeliveries({
+    world: sim.world,
+    seed: 18,
+    simulatorUrl: sim.url,
+    subscriptionId: 0,
+    appleSecret: 'unused-apple-secret-0123456789',
+    idBase: idBaseFor(Date.now()) + 50_000,
+    count: 2 * DAY_S,
+    startMs: Date.now(),
+    intervalMs: 500,
+    mix: {
+      providers: { strava: 1, garmin: 0, apple_health: 0, polar: 0 },
+      actions: { ...DEFAULT_EVENT_MIX.actions, strava: { create: 1, update: 0, delete: 0, duplicate: 0 } },
+    },
+  });
+  // Two events a second for one whole day, as steady traffic arrives.
+  for (const d of deliveries) {
+    const res = await fetch(`${exporterUrl}${d.path}`, { method: 'POST', headers: d.headers, body: d.body });
+    expect(res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const { rows } = await pool.query(
+    `SELECT source, count(*)::int AS n FROM provider_health_logs
+      WHERE provider = 'strava' AND "timestamp" >= $1 GROUP BY source ORDER BY source`,
+    [from],
+  );
+  const bySource = Object.fromEntries(rows.map((r) => [r.source, r.n]));
+  const probes = bySource.probe ?? 0;
+  console.log(
+    `steady traffic for one ${DAY_S} s day: ${JSON.stringify(bySource)} health rows; probes spent ${probes} of ${READS.day} reads (${((100 * probes) / READS.day).toFixed(1)} %)`,
+  );
+  expect(bySource.traffic).toBeGreaterThan(0);
+  expect(probes / READS.day).toBeLessThanOrEqual(0.05);
+}, 60_000);

@@ -31,6 +31,7 @@ import { createIngestAdapters } from './ingest/registry.js';
 import { limitPerProvider, providerCalls, withBudget } from './providers/calls.js';
 import { BudgetLedger, budgetsFrom } from './providers/budget-ledger.js';
 import { registerBudgetMetrics } from './providers/budget-metrics.js';
+import { createTrafficHealth, withTrafficHealth } from './probes/traffic-health.js';
 import { outboundPolicy } from './providers/outbound-policy.js';
 import { createMetricsServer } from './metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -181,8 +182,19 @@ async function main(): Promise<void> {
     onRefused: (provider) => metrics.callsRefused.inc({ provider }),
   });
   shutdown.add('outbound connections', 'resources', () => outbound.close());
-  // Inside Spike Lab's seam: a call its fault stops never went out, so it spends no budget.
-  const budgeted = withBudget(outbound, ledger, (provider) => metrics.budgetWaits.inc({ provider }));
+  // Inside Spike Lab's seam: a call its fault stops never went out, so it spends no budget. Every call that does
+  // go out is recorded as the provider's health (passive health), so a busy provider needs no probe.
+  const traffic = createTrafficHealth({
+    pool,
+    redis,
+    keys: probeKeys(keys),
+    intervalMs: env.PROBE_INTERVAL_SECONDS * 1000,
+    metrics,
+    logger,
+  });
+  const budgeted = withBudget(withTrafficHealth(outbound, traffic), ledger, (provider) =>
+    metrics.budgetWaits.inc({ provider }),
+  );
   const call = limitPerProvider(withProviderChaos(chaos.gate, budgeted), env.WORKER_CONCURRENCY);
   const adapters = createIngestAdapters({ call, settings: env });
   const ingestConnection = createRedis({

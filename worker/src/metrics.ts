@@ -20,8 +20,8 @@ export interface WorkerMetrics {
   challengeDrift: Gauge;
   probeSuccess: Gauge<'provider'>;
   probePhaseSeconds: Gauge<'provider' | 'phase'>;
-  probeDuration: Histogram<'provider'>;
-  probes: Counter<'provider' | 'result' | 'reason'>;
+  probeDuration: Histogram<'provider' | 'source'>;
+  probes: Counter<'provider' | 'result' | 'reason' | 'source'>;
   probeSkips: Counter<'provider' | 'cause'>;
   nudges: Counter<'channel' | 'outcome'>;
   callsRefused: Counter<'provider'>;
@@ -119,15 +119,15 @@ export function createWorkerMetrics(
     }),
     probeDuration: new Histogram({
       name: 'ops_provider_probe_request_duration_seconds',
-      help: 'Total duration of provider probes, failed ones included (a timeout counts its full wait).',
-      labelNames: ['provider'],
+      help: 'Total duration of provider probes, failed ones included (a timeout counts its full wait); source traffic: real calls, recorded as probes.',
+      labelNames: ['provider', 'source'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     }),
     probes: new Counter({
       name: 'ops_provider_probes_total',
-      help: 'Provider probes run, by result (success, error) and failure reason (none on success).',
-      labelNames: ['provider', 'result', 'reason'],
+      help: 'Provider probes run (source probe) and real calls recorded as probes (source traffic), by result (success, error) and failure reason (none on success).',
+      labelNames: ['provider', 'result', 'reason', 'source'],
       registers,
     }),
     probeSkips: new Counter({

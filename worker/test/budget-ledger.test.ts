@@ -2,7 +2,12 @@
 // reserve, both windows, the provider's own figures, and several workers drawing on one budget at once.
 import { createRedisKeys, STRAVA_DEFAULT_LIMITS, stravaBudgetReport } from '@ops-cockpit/core';
 import { createTestRedis, type TestRedis } from '@ops-cockpit/core/testing';
-import { BudgetLedger, budgetsFrom, catchUpSeconds } from '../src/providers/budget-ledger.js';
+import {
+  BudgetLedger,
+  budgetsFrom,
+  catchUpSeconds,
+  polarBudgetReport,
+} from '../src/providers/budget-ledger.js';
 
 const WINDOW_S = 10;
 const DAY_S = 60;
@@ -116,7 +121,7 @@ it('is built from the settings: Strava unless off, Garmin and Apple Health only 
       ...none,
     }).limits,
   ).toEqual({ strava: STRAVA_DEFAULT_LIMITS });
-  expect(budgetsFrom({ ...off, ...none })).toEqual({ limits: {}, reports: {} });
+  expect(budgetsFrom({ ...off, ...none })).toEqual({ limits: {}, reports: { polar: polarBudgetReport } });
   expect(budgetsFrom({ ...off, ...none, GARMIN_RATE_LIMITS: { '15m': 5, day: 50 } }).limits).toEqual({
     garmin: { overall: { '15m': 5, day: 50 } },
   });
@@ -135,4 +140,17 @@ it('estimates when a backlog waiting on the budget has gone out', () => {
   expect(catchUpSeconds(figures(0, 0), 'read', 0, lengths, 10, now)).toBe(0);
   // The day has 90 - 80 = 10 left: the other 30 wait for the next day (54 s), then 2 windows.
   expect(catchUpSeconds(figures(0, 80), 'read', 40, lengths, 10, now)).toBe(64);
+});
+
+it("reads Polar AccessLink's figures the same way (one class)", () => {
+  expect(
+    polarBudgetReport(
+      new Headers({
+        'RateLimit-Usage': '12,340',
+        'RateLimit-Limit': '500,5000',
+        'RateLimit-Reset': '600,80000',
+      }),
+    ),
+  ).toEqual({ overall: { limit: { '15m': 500, day: 5000 }, usage: { '15m': 12, day: 340 } } });
+  expect(polarBudgetReport(new Headers())).toEqual({});
 });

@@ -108,9 +108,11 @@ it('exports the last probe of each provider on /metrics', async () => {
   expect(text).toMatch(/^ops_provider_probe_success\{provider="strava"\} 1$/m);
   expect(text).toMatch(/^ops_provider_probe_duration_seconds\{provider="strava",phase="ttfb"\} [\d.e-]+$/m);
   expect(text).toMatch(
-    /^ops_provider_probes_total\{provider="strava",result="success",reason="none"\} \d+$/m,
+    /^ops_provider_probes_total\{provider="strava",result="success",reason="none",source="probe"\} \d+$/m,
   );
-  expect(text).toMatch(/^ops_provider_probe_request_duration_seconds_count\{provider="strava"\} \d+$/m);
+  expect(text).toMatch(
+    /^ops_provider_probe_request_duration_seconds_count\{provider="strava",source="probe"\} \d+$/m,
+  );
   // The restart dropped Garmin's schedule along with its setting.
   expect(await redis.redis.zrange(`${redis.prefix}:bull:probe:repeat`, '0', '-1')).toEqual(['probe:strava']);
   expect(await svc.stop('SIGTERM')).toEqual({ code: 0, signal: null });

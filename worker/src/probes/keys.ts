@@ -9,11 +9,14 @@ export interface ProbeKeys {
   lock(provider: Provider): string;
   /** Present while the provider asked us (Retry-After) not to call; expires when we may again. */
   notBefore(provider: Provider): string;
+  /** Present for one probe interval after a real call to the provider: its probe is not needed meanwhile. */
+  traffic(provider: Provider): string;
 }
 
 export function probeKeys(keys: Pick<RedisKeys, 'prefix'>): ProbeKeys {
   return {
     lock: (provider) => `${keys.prefix}:probe:lock:${provider}`,
     notBefore: (provider) => `${keys.prefix}:probe:not-before:${provider}`,
+    traffic: (provider) => `${keys.prefix}:probe:traffic:${provider}`,
   };
 }

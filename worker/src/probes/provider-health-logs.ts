@@ -22,13 +22,17 @@ export interface ProbeLog {
   errorReason: ProbeErrorReason | null;
   /** When the probe started, so rows of one provider sit one interval apart whatever each took. */
   at: Date;
+  /** `probe` (the active probe, the default) or `traffic` (a real call, recorded as a probe would be). */
+  source?: HealthSource;
 }
+
+export type HealthSource = 'probe' | 'traffic';
 
 export async function insertProbeLog(pool: Pool, log: ProbeLog): Promise<void> {
   await pool.query(
-    `INSERT INTO provider_health_logs (provider, status, latency_ms, http_status, error_reason, "timestamp")
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [log.provider, log.status, log.latencyMs, log.httpStatus, log.errorReason, log.at],
+    `INSERT INTO provider_health_logs (provider, status, latency_ms, http_status, error_reason, "timestamp", source)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [log.provider, log.status, log.latencyMs, log.httpStatus, log.errorReason, log.at, log.source ?? 'probe'],
   );
 }
 

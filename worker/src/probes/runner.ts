@@ -16,7 +16,7 @@ import { PROBE_PHASES, parseRetryAfter, phasesOf, reasonOfStatus, type ProbePhas
 import { probeHeaders, type ProbeTarget } from './targets.js';
 import type { BudgetLedger } from '../providers/budget-ledger.js';
 
-export type ProbeSkipCause = 'in_flight' | 'retry_after' | 'stale' | 'unconfigured' | 'budget';
+export type ProbeSkipCause = 'in_flight' | 'retry_after' | 'stale' | 'unconfigured' | 'budget' | 'traffic';
 
 export type ProbeOutcome =
   | { ran: true; log: ProbeLog; phasesMs: Record<ProbePhase, number>; retryAfterSeconds?: number }
@@ -77,8 +77,13 @@ export function createProbeRunner(deps: ProbeRunnerDeps): ProbeRunner {
     metrics.probeSuccess.set({ provider }, reason ? 0 : 1);
     for (const phase of PROBE_PHASES)
       metrics.probePhaseSeconds.set({ provider, phase }, phasesMs[phase] / 1000);
-    metrics.probeDuration.observe({ provider }, phasesMs.total / 1000);
-    metrics.probes.inc({ provider, result: reason ? 'error' : 'success', reason: reason ?? 'none' });
+    metrics.probeDuration.observe({ provider, source: 'probe' }, phasesMs.total / 1000);
+    metrics.probes.inc({
+      provider,
+      result: reason ? 'error' : 'success',
+      reason: reason ?? 'none',
+      source: 'probe',
+    });
   }
 
   async function rateLimited(provider: Provider, retryAfterSeconds: number | undefined): Promise<void> {
@@ -166,6 +171,8 @@ export function createProbeRunner(deps: ProbeRunnerDeps): ProbeRunner {
           // Checked under the lock, so a hold set by a probe that just finished is always seen.
           if ((await deps.redis.pttl(deps.keys.notBefore(provider))) > 0)
             return skip(provider, 'retry_after');
+          // A real call within the last interval said how the provider is: no probe needed (passive health).
+          if ((await deps.redis.exists(deps.keys.traffic(provider))) > 0) return skip(provider, 'traffic');
           const { ledger } = deps;
           if (ledger?.covers(provider)) {
             // The probe is a GET: a read as well as a request.

@@ -14,6 +14,7 @@ import {
   type RedisKeys,
   type WindowFigures,
 } from '@ops-cockpit/core';
+import { polarRateLimitOf } from './polar-rate-limit.js';
 
 /**
  * Every worker's view of a provider's request budget, held in one Redis hash per provider so all workers share it:
@@ -231,9 +232,24 @@ export interface BudgetSettings {
 }
 
 /**
+ * Polar AccessLink's figures (`RateLimit-Usage`/`-Limit`, "<15-minute>,<24-hour>") as a budget report of one
+ * class. Its windows run from its own reset times, not the natural ones this ledger counts in: the provider's
+ * usage, raised into ours on every answer, keeps the two close, and a 429 is still retried after Retry-After.
+ */
+export function polarBudgetReport(headers: Headers): BudgetReport {
+  const figures = polarRateLimitOf(headers);
+  if (!figures) return {};
+  const both = (w: { short?: number; long?: number }) =>
+    w.short !== undefined && w.long !== undefined ? { '15m': w.short, day: w.long } : undefined;
+  const limit = both(figures.limit);
+  const usage = both(figures.usage);
+  return limit || usage ? { overall: { ...(limit ? { limit } : {}), ...(usage ? { usage } : {}) } } : {};
+}
+
+/**
  * Which providers are budgeted and how: Strava unless both its limits are `off` (its answers then report the
- * real limits), Garmin and Apple Health only with configured limits (they publish none; every call counts as
- * overall).
+ * real limits), Polar by the limits its answers report, Garmin and Apple Health only with configured limits
+ * (they publish none; every call counts as overall).
  */
 export function budgetsFrom(env: BudgetSettings): Pick<BudgetLedgerOptions, 'limits' | 'reports'> {
   const limits: BudgetLedgerOptions['limits'] = {};
@@ -245,6 +261,7 @@ export function budgetsFrom(env: BudgetSettings): Pick<BudgetLedgerOptions, 'lim
     };
     reports.strava = stravaBudgetReport;
   }
+  reports.polar = polarBudgetReport;
   if (env.GARMIN_RATE_LIMITS) limits.garmin = { overall: env.GARMIN_RATE_LIMITS };
   if (env.APPLE_HEALTH_RATE_LIMITS) limits.apple_health = { overall: env.APPLE_HEALTH_RATE_LIMITS };
   return { limits, reports };
