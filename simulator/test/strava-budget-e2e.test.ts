@@ -1,6 +1,6 @@
-// Strava's request budget end to end: the fake Strava enforces 20 reads per (compressed) window and 100 a day,
-// two worker processes share the budget while their probes run every second, and a burst of 300 Strava events
-// must all land in Postgres exactly once without one 429, as fast as the budget allows.
+// Strava's request budget end to end: the fake Strava enforces 20 reads per (compressed) window and 100 a day, two
+// worker processes share the budget while their probes run (the interval compressed too), and a burst of 300
+// Strava events must all land in Postgres exactly once without one 429, as fast as the budget allows.
 import { dropDatabase, type Secret } from '@ops-cockpit/core';
 import {
   createTestRedis,
@@ -30,6 +30,8 @@ const WINDOW_S = Number(process.env.BUDGET_E2E_WINDOW_SECONDS ?? 2);
 const DAY_S = Number(process.env.BUDGET_E2E_DAY_SECONDS ?? 12);
 const READS = { '15m': 20, day: 100 };
 const EVENTS = 300;
+/** The probe interval, compressed with the windows (the real 60 s is a fifteenth of Strava's window). */
+const PROBE_S = Math.max(1, WINDOW_S / 2);
 /** The burst needs about four (compressed) days of budget; room for twice that. */
 const BURST_TIMEOUT_MS = Math.max(150_000, 8 * DAY_S * 1000 + 30_000);
 const RESERVE_PERCENT = 10;
@@ -60,7 +62,7 @@ beforeAll(async () => {
     PROVIDER_BUDGET_DAY_SECONDS: String(DAY_S),
     PROVIDER_BUDGET_RESERVE_PERCENT: String(RESERVE_PERCENT),
     STRAVA_PROBE_TOKEN: sim.world.issueToken(1001, Date.now()).accessToken,
-    PROBE_INTERVAL_SECONDS: '1',
+    PROBE_INTERVAL_SECONDS: String(PROBE_S),
     INGEST_CLAIM_IDLE_MS: '200',
   };
   const stack = await spawnExporterAndWorker(common, {
@@ -221,16 +223,19 @@ it(
     const dayMs = DAY_S * 1000;
     await new Promise((r) => setTimeout(r, dayMs - (Date.now() % dayMs) + 50));
     const from = new Date();
-    const deliveries = stravaCreates(2 * DAY_S, 18, 50_000);
-    // Two events a second for one whole day, as steady traffic arrives.
-    for (const d of deliveries) {
+    // Steady traffic the budget carries (60 % of ingestion's daily share) over one whole day, closer together than
+    // the probe interval, as the demo's ~1 event/s is to its 60 s probes.
+    const count = Math.min(2 * DAY_S, Math.floor(0.6 * 90));
+    const gapMs = dayMs / count;
+    expect(gapMs).toBeLessThan(PROBE_S * 1000);
+    for (const d of stravaCreates(count, 18, 50_000)) {
       const res = await fetch(`${exporterUrl}${d.path}`, {
         method: 'POST',
         headers: d.headers,
         body: d.body,
       });
       expect(res.status).toBe(200);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, gapMs));
     }
     const { rows } = await pool.query(
       `SELECT source, count(*)::int AS n FROM provider_health_logs

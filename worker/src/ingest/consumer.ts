@@ -107,14 +107,20 @@ export class IngestConsumer {
   #heartbeat: NodeJS.Timeout | undefined;
   readonly #maxInFlight: number;
 
-  /** Entries set aside until their provider's budget window reopens, by id: the backlog waiting on budget. */
-  readonly #budgetWaiting = new Map<string, Provider>();
+  /**
+   * Entries set aside until their provider's budget window reopens, by id, with when they are due: the backlog
+   * waiting on budget. Another worker may take an entry up once due, so one overdue by a claim period is
+   * forgotten here (it waits again, then, in whichever worker set it aside last).
+   */
+  readonly #budgetWaiting = new Map<string, { provider: Provider; dueAt: number }>();
 
   /** How many of this consumer's entries wait for a provider's budget, per provider. */
-  budgetWaiting(): Map<Provider, number> {
+  budgetWaiting(now = Date.now()): Map<Provider, number> {
     const counts = new Map<Provider, number>();
-    for (const provider of this.#budgetWaiting.values())
-      counts.set(provider, (counts.get(provider) ?? 0) + 1);
+    for (const [id, { provider, dueAt }] of this.#budgetWaiting) {
+      if (dueAt < now - this.opts.claimIdleMs) this.#budgetWaiting.delete(id);
+      else counts.set(provider, (counts.get(provider) ?? 0) + 1);
+    }
     return counts;
   }
 
@@ -440,7 +446,7 @@ export class IngestConsumer {
         nextAt: Date.now() + (err.retryAfterSeconds ?? 1) * 1000,
       };
       await opts.commands.hset(opts.keys.ingestRetry, id, JSON.stringify(state)).catch(() => undefined);
-      this.#budgetWaiting.set(id, envelope.provider);
+      this.#budgetWaiting.set(id, { provider: envelope.provider, dueAt: state.nextAt });
       opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome: 'budget_wait' });
       opts.logger.debug({ id, provider: envelope.provider, retryAt: new Date(state.nextAt) }, message);
       return false;
