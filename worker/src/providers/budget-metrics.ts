@@ -60,9 +60,11 @@ export function registerBudgetMetrics(
         }
         const n = counts.get(provider) ?? 0;
         waiting.set({ provider }, n);
+        // Ingestion's calls are reads where the provider limits reads (Strava); else the overall budget binds.
+        const binding = figures.some((f) => f.cls === 'read' && f.limit !== undefined) ? 'read' : 'overall';
         catchUp.set(
           { provider },
-          catchUpSeconds(figures, 'read', n, deps.lengths, deps.reservePercent, now()),
+          catchUpSeconds(figures, binding, n, deps.lengths, deps.reservePercent, now()),
         );
       } catch (err) {
         deps.logger.warn({ err: (err as Error).message, provider }, 'budget metrics not refreshed');
