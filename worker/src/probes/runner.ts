@@ -1,4 +1,5 @@
 import {
+  classesOf,
   recordBackendIncident,
   resolveBackendIncident,
   type Logger,
@@ -14,6 +15,7 @@ import type { ProbeKeys } from './keys.js';
 import { withLock } from './lock.js';
 import { PROBE_PHASES, parseRetryAfter, phasesOf, reasonOfStatus, type ProbePhase } from './outcome.js';
 import { probeHeaders, type ProbeTarget } from './targets.js';
+import { countHealthSample } from './probe-metrics.js';
 import type { BudgetLedger } from '../providers/budget-ledger.js';
 
 export type ProbeSkipCause = 'in_flight' | 'retry_after' | 'stale' | 'unconfigured' | 'budget' | 'traffic';
@@ -74,16 +76,9 @@ export function createProbeRunner(deps: ProbeRunnerDeps): ProbeRunner {
     reason: ProbeErrorReason | undefined,
     phasesMs: Record<ProbePhase, number>,
   ) {
-    metrics.probeSuccess.set({ provider }, reason ? 0 : 1);
     for (const phase of PROBE_PHASES)
       metrics.probePhaseSeconds.set({ provider, phase }, phasesMs[phase] / 1000);
-    metrics.probeDuration.observe({ provider, source: 'probe' }, phasesMs.total / 1000);
-    metrics.probes.inc({
-      provider,
-      result: reason ? 'error' : 'success',
-      reason: reason ?? 'none',
-      source: 'probe',
-    });
+    countHealthSample(metrics, { provider, source: 'probe', reason, seconds: phasesMs.total / 1000 });
   }
 
   async function rateLimited(provider: Provider, retryAfterSeconds: number | undefined): Promise<void> {
@@ -175,9 +170,7 @@ export function createProbeRunner(deps: ProbeRunnerDeps): ProbeRunner {
           if ((await deps.redis.exists(deps.keys.traffic(provider))) > 0) return skip(provider, 'traffic');
           const { ledger } = deps;
           if (ledger?.covers(provider)) {
-            // The probe is a GET: a read as well as a request.
-            if ((await ledger.reserve(provider, ['overall', 'read'], true)) > 0)
-              return skip(provider, 'budget');
+            if ((await ledger.reserve(provider, classesOf('GET'), true)) > 0) return skip(provider, 'budget');
           }
           return run(target);
         },

@@ -3,6 +3,7 @@ import type { WorkerMetrics } from '../metrics.js';
 import type { ProviderCall } from '../providers/calls.js';
 import { ProviderError, type ProviderFailure } from '../providers/errors.js';
 import type { ProbeKeys } from './keys.js';
+import { countHealthSample } from './probe-metrics.js';
 import { insertProbeLog, type ProbeErrorReason } from './provider-health-logs.js';
 
 /**
@@ -58,15 +59,7 @@ export function createTrafficHealth(deps: {
   const lastMark = new Map<Provider, number>();
   return {
     async record(provider, reason, ms) {
-      const { metrics } = deps;
-      metrics.probes.inc({
-        provider,
-        result: reason ? 'error' : 'success',
-        reason: reason ?? 'none',
-        source: 'traffic',
-      });
-      metrics.probeDuration.observe({ provider, source: 'traffic' }, ms / 1000);
-      metrics.probeSuccess.set({ provider }, reason ? 0 : 1);
+      countHealthSample(deps.metrics, { provider, source: 'traffic', reason, seconds: ms / 1000 });
       const at = now();
       try {
         // The mark lasts one interval; refreshed at most once a second, not on every call of a busy provider.
