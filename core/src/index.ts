@@ -38,3 +38,4 @@ export * from './store/incidents.js';
 export * from './store/nudges.js';
 export * from './store/chaos-store.js';
 export * from './store/reader-role.js';
+export * from './store/ingest-backlog.js';

@@ -75,7 +75,13 @@ async function main(): Promise<void> {
     );
   }
 
-  const redis = createRedis({ url: conn.redisUrl, role: 'command', logger, name: 'exporter' });
+  const redis = createRedis({
+    url: conn.redisUrl,
+    clusterNodes: conn.redisClusterNodes,
+    role: 'command',
+    logger,
+    name: 'exporter',
+  });
   shutdown.add('redis', 'resources', () => closeRedis(redis));
 
   const check = () => checkDependencies({ pool, redis }, env.READY_TIMEOUT_MS);
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
     refreshMs: env.CHAOS_REFRESH_MS,
     redis,
     redisUrl: conn.redisUrl,
+    redisClusterNodes: conn.redisClusterNodes,
     keys,
     pool,
     operators: incidents.operators,
@@ -109,6 +116,7 @@ async function main(): Promise<void> {
   // BullMQ wants a connection that waits out Redis restarts ('blocking'), apart from the request-path one.
   const bullConnection = createRedis({
     url: conn.redisUrl,
+    clusterNodes: conn.redisClusterNodes,
     role: 'blocking',
     logger,
     name: 'exporter-bullmq',
@@ -213,6 +221,9 @@ async function main(): Promise<void> {
       stravaWebhookToken: optionalSecret(env.STRAVA_WEBHOOK_TOKEN),
       webhookTokensRequired: env.WEBHOOK_TOKENS_REQUIRED,
       ingestStreamMaxlen: env.INGEST_STREAM_MAXLEN,
+      ingestDedupSeconds: env.INGEST_DEDUP_SECONDS,
+      ingestMinReplicas: env.INGEST_MIN_REPLICAS,
+      ingestReplicaTimeoutMs: env.INGEST_REPLICA_TIMEOUT_MS,
     },
   });
 

@@ -9,6 +9,7 @@ export interface ExporterMetrics {
   webhookDuration: Histogram<'provider'>;
   webhookEvents: Counter<'provider' | 'object_type' | 'aspect_type'>;
   webhookDuplicates: Counter<'provider'>;
+  webhookAppendFailures: Counter<'provider' | 'reason'>;
   webhookRejectedEntries: Counter<'provider' | 'reason'>;
 }
 
@@ -71,8 +72,14 @@ export function createExporterMetrics(
     }),
     webhookDuplicates: new Counter({
       name: 'ops_webhook_duplicates_total',
-      help: 'Webhook events acknowledged but not appended again: the same provider event seen within 24 h.',
+      help: 'Webhook events acknowledged but not appended again: the same provider event seen within INGEST_DEDUP_SECONDS.',
       labelNames: ['provider'],
+      registers,
+    }),
+    webhookAppendFailures: new Counter({
+      name: 'ops_webhook_append_failures_total',
+      help: 'Webhook deliveries answered 503 because their append was not confirmed, by reason (redis, timeout, replicas).',
+      labelNames: ['provider', 'reason'],
       registers,
     }),
     webhookRejectedEntries: new Counter({

@@ -7,6 +7,8 @@ import {
   Secret,
   urlOf,
   closeRedis,
+  isCluster,
+  DEDUP_TTL_SECONDS,
   createRedisKeys,
   type Pool,
   type Redis,
@@ -43,6 +45,7 @@ export interface RunningApp {
 
 /** The URL of the server `client` talks to, so extra connections (BullMQ, pub/sub) use the test's own Redis. */
 function sameServer(client: Redis): Secret {
+  if (isCluster(client)) throw new Error('the harness runs on one Redis');
   const { host, port } = client.options;
   return new Secret(`redis://${host ?? '127.0.0.1'}:${port ?? 6379}`);
 }
@@ -199,6 +202,9 @@ export async function startApp(deps: {
       stravaWebhookToken: undefined,
       webhookTokensRequired: false,
       ingestStreamMaxlen: 1_000_000,
+      ingestDedupSeconds: DEDUP_TTL_SECONDS,
+      ingestMinReplicas: 0,
+      ingestReplicaTimeoutMs: 500,
       ...settings,
     },
     ...(now ? { now } : {}),

@@ -10,6 +10,7 @@ import {
 import { silentLogger, startPrivateRedis, waitFor, type PrivateRedis } from '@ops-cockpit/core/testing';
 import {
   AppendTimeout,
+  ReplicationShortfall,
   appendArgs,
   chunkDeliveries,
   createIngestAppender,
@@ -50,8 +51,18 @@ afterAll(async () => {
   await server?.destroy();
 });
 
-function appender(timeoutMs = 1_500): IngestAppender {
-  const a = createIngestAppender({ redis, keys, maxlen: 1_000_000, timeoutMs });
+function appender(
+  timeoutMs = 1_500,
+  more: Partial<Parameters<typeof createIngestAppender>[0]> = {},
+): IngestAppender {
+  const a = createIngestAppender({
+    redis,
+    keys,
+    maxlen: 1_000_000,
+    dedupSeconds: DEDUP_TTL_SECONDS,
+    timeoutMs,
+    ...more,
+  });
   appenders.push(a);
   return a;
 }
@@ -103,9 +114,9 @@ describe('the pure parts', () => {
       { markers: ['k1', 'k2'], bodies: ['b1', 'b2'], copies: 1 as const },
       { markers: ['k3'], bodies: ['b3'], copies: 2 as const },
     ];
-    expect(appendArgs(group, 'stream', 1000)).toEqual({
+    expect(appendArgs(group, 'stream', 1000, 3600)).toEqual({
       numKeys: 4,
-      args: ['stream', 'k1', 'k2', 'k3', 1000, DEDUP_TTL_SECONDS, INGEST_FIELD, 1, 'b1', 1, 'b2', 2, 'b3'],
+      args: ['stream', 'k1', 'k2', 'k3', 1000, 3600, INGEST_FIELD, 1, 'b1', 1, 'b2', 2, 'b3'],
     });
   });
 
@@ -182,5 +193,69 @@ describe('against Redis', () => {
     expect(outcomes).toEqual([expect.stringMatching(/WRONGTYPE/), expect.stringMatching(/WRONGTYPE/)]);
     // Nothing half-written: no marker without its entry.
     expect(await admin.exists(keys.seenEvent('strava', envelope(30).eventId))).toBe(0);
+  });
+
+  it('keeps a marker for INGEST_DEDUP_SECONDS: a redelivery within it is a duplicate, one after it is appended', async () => {
+    const a = appender(1_500, { dedupSeconds: 60 });
+    expect(await a.append([envelope(40)])).toEqual([true]);
+    const ttl = await admin.ttl(keys.seenEvent('strava', envelope(40).eventId));
+    expect(ttl).toBeGreaterThan(55);
+    expect(ttl).toBeLessThanOrEqual(60);
+    expect(await a.append([envelope(40)])).toEqual([false]);
+    // The window has passed (as if: the marker expires exactly when its TTL runs out).
+    await admin.pexpire(keys.seenEvent('strava', envelope(40).eventId), 1);
+    await waitFor(
+      async () => (await admin.exists(keys.seenEvent('strava', envelope(40).eventId))) === 0,
+      'expiry',
+    );
+    expect(await a.append([envelope(40)])).toEqual([true]);
+    expect(await streamIds()).toEqual([40, 40]);
+  });
+
+  it('refuses a dedup window that is not a positive whole number of seconds', () => {
+    expect(() => appender(1_500, { dedupSeconds: 0 })).toThrow(
+      'dedupSeconds must be a positive integer, got 0',
+    );
+    expect(() => appender(1_500, { dedupSeconds: 1.5 })).toThrow('got 1.5');
+  });
+});
+
+describe('INGEST_MIN_REPLICAS (append, then WAIT)', () => {
+  it('without a replica: the append happens, WAIT times out, the delivery is refused', async () => {
+    const a = appender(1_500, { minReplicas: 1, replicaTimeoutMs: 100 });
+    const started = Date.now();
+    const outcome = await a.append([envelope(50)]).catch((err: unknown) => err);
+    expect(outcome).toBeInstanceOf(ReplicationShortfall);
+    expect((outcome as Error).message).toBe('appended, but 0 of 1 replicas confirmed within 100 ms');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    // The master holds it: the provider's retry is a duplicate (and is refused again until a replica has it).
+    expect(await streamIds()).toEqual([50]);
+  });
+
+  it('with a replica: answered once the replica holds the entry and its marker', async () => {
+    const replica = await startPrivateRedis({
+      extraArgs: ['--replicaof', '127.0.0.1', String(server.port), '--appendonly', 'no'],
+    });
+    const replicaClient = createRedis({
+      url: replica.url,
+      role: 'command',
+      logger: silentLogger,
+      name: 'replica',
+    });
+    try {
+      await waitFor(
+        async () => /master_link_status:up/.test(await replicaClient.info('replication')),
+        'replica in sync',
+      );
+      const a = appender(1_500, { minReplicas: 1, replicaTimeoutMs: 1_000 });
+      const results = await Promise.all([a.append([envelope(60), envelope(61)]), a.append([envelope(62)])]);
+      expect(results).toEqual([[true, true], [true]]);
+      // Answered after WAIT: the replica already has both the entries and the markers, no polling needed.
+      expect(await replicaClient.xlen(keys.ingestStream)).toBe(3);
+      expect(await replicaClient.exists(keys.seenEvent('strava', envelope(62).eventId))).toBe(1);
+    } finally {
+      await closeRedis(replicaClient);
+      await replica.destroy();
+    }
   });
 });

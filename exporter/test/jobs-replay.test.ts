@@ -5,7 +5,7 @@ import {
   createRedis,
   createRedisKeys,
   type IngestEnvelope,
-  type Redis,
+  type StandaloneRedis,
   type RedisKeys,
 } from '@ops-cockpit/core';
 import {
@@ -29,7 +29,7 @@ let db: TestDatabase;
 let redis: TestRedis;
 let keys: RedisKeys;
 let app: RunningApp;
-let bull: Redis;
+let bull: StandaloneRedis;
 let housekeeping: Queue;
 
 beforeAll(async () => {

@@ -71,7 +71,7 @@ export interface Writes {
  * Not written for a request's input: rate limiters' counts, read caches, BullMQ's queue metadata, and the
  * live-signal flush watermarks every exporter moves once a second, with or without traffic.
  */
-const IGNORED_KEYS = /^(ratelimit:|cache:|bull:[^:]+:meta$|webhooks:flushed$)/;
+const IGNORED_KEYS = /^(ratelimit:|\{heatmap\}:cache$|\{bull\}:[^:]+:meta$|\{webhooks\}:flushed$)/;
 
 export async function snapshotWrites(pool: Pool, redis: Redis, prefix: string): Promise<Writes> {
   const { rows } = await pool.query<Record<string, number>>(

@@ -4,7 +4,7 @@ import {
   type TestDatabase,
   type TestRedis,
 } from '@ops-cockpit/core/testing';
-import { Secret, stravaEventId } from '@ops-cockpit/core';
+import { Secret, createRedisKeys, stravaEventId } from '@ops-cockpit/core';
 import { startApp, type RunningApp } from './harness.js';
 import { postJson, stravaEvent, streamEnvelopes, streamLength, type Json } from './webhooks-support.js';
 
@@ -132,7 +132,9 @@ describe('Strava events', () => {
   it('remembers the event identity for 24 hours', async () => {
     const event = stravaEvent({ object_id: 78, event_time: 1700000001 });
     expect((await postJson(url, event)).status).toBe(200);
-    const ttl = await redis.redis.ttl(`${redis.prefix}:seen:strava:${stravaEventId(event as never)}`);
+    const ttl = await redis.redis.ttl(
+      createRedisKeys(redis.prefix).seenEvent('strava', stravaEventId(event as never)),
+    );
     expect(ttl).toBeGreaterThan(24 * 3600 - 60);
     expect(ttl).toBeLessThanOrEqual(24 * 3600);
   });

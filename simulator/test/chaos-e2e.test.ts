@@ -1,4 +1,4 @@
-import { dropDatabase, Secret } from '@ops-cockpit/core';
+import { createRedisKeys, dropDatabase, Secret } from '@ops-cockpit/core';
 import {
   createTestRedis,
   databaseUrlFor,
@@ -126,7 +126,7 @@ it('duplicates every delivery across two replicas while the challenge total stay
   expect(Number(rows[0].live)).toBeGreaterThan(0);
   expect(rows[0].stored).toBe(rows[0].live);
   // Every appended delivery was on the stream twice: the stream holds an even count of ingest entries.
-  const entries = await redis.redis.xrange(`${redis.prefix}:ingest`, '-', '+');
+  const entries = await redis.redis.xrange(createRedisKeys(redis.prefix).ingestStream, '-', '+');
   const bodies = entries.map(([, fields]) => fields[1]!);
   const counts = new Map<string, number>();
   for (const body of bodies) counts.set(body, (counts.get(body) ?? 0) + 1);

@@ -110,6 +110,7 @@ function accountOf(d: Delivery): string {
   if (d.provider === 'strava') return `strava:${(body as { owner_id: number }).owner_id}`;
   if (d.provider === 'garmin')
     return `garmin:${(body as { activities: { userId: string }[] }).activities[0]!.userId}`;
+  if (d.provider === 'polar') return `polar:${(body as { user_id: number }).user_id}`;
   return `apple_health:${(body as { workouts: { userId: string }[] }).workouts[0]!.userId}`;
 }
 

@@ -2,8 +2,11 @@ import {
   INGEST_GROUP,
   closeRedis,
   createRedis,
+  createRedisKeys,
   dropDatabase,
   type Redis,
+  type RedisKeys,
+  type RedisNode,
   type Secret,
 } from '@ops-cockpit/core';
 import {
@@ -13,6 +16,7 @@ import {
   silentLogger,
   spawnService,
   uniqueName,
+  type PrivateCluster,
   type ServiceProcess,
 } from '@ops-cockpit/core/testing';
 import pg from 'pg';
@@ -34,6 +38,7 @@ import { ingestGroup, startSimulator, type IngestGroup, type RunningSimulator } 
 
 export const FAULT_APPLE_SECRET = 'whsec_' + Buffer.from('fault-tests-apple-secret-0123').toString('base64');
 export const OPERATOR_TOKEN = 'fault-operator-token-0123456789';
+export const FAULT_POLAR_SECRET = 'fault-tests-polar-signature-key';
 
 /** New activities only, no re-deliveries: each delivery is one activity the test can follow on its own. */
 export const CREATES_ONLY: EventMix = {
@@ -54,6 +59,10 @@ export interface StackOptions {
   workerEnv?: Record<string, string>;
   /** Start the worker with the stack (default), or leave it to the test. */
   worker?: boolean;
+  /** Polar too: its webhook secret on the exporter, the simulator's AccessLink for the worker, its traffic. */
+  polar?: boolean;
+  /** REDIS_CLUSTER_NODES: the stack runs on this Redis Cluster (redisUrl then gives no host). */
+  redisClusterNodes?: RedisNode[];
 }
 
 export class FaultStack {
@@ -92,6 +101,24 @@ export class FaultStack {
     return stack.#boot();
   }
 
+  /** A stack on a test's own Redis Cluster, with a database of its own on the shared Postgres. */
+  static async onCluster(
+    label: string,
+    cluster: PrivateCluster,
+    opts: Omit<StackOptions, 'databaseUrl' | 'redisUrl' | 'redisPrefix' | 'redisClusterNodes'> = {},
+  ): Promise<FaultStack> {
+    const databaseUrl = databaseUrlFor(uniqueName(label));
+    const stack = new FaultStack({
+      ...opts,
+      databaseUrl,
+      redisUrl: cluster.servers[0]!.url,
+      redisClusterNodes: cluster.nodes,
+      redisPrefix: uniqueName(label),
+    });
+    stack.#cleanups.push(() => dropDatabase(databaseUrl));
+    return stack.#boot();
+  }
+
   /** A stack on the given servers (a test's private ones). */
   static start(opts: StackOptions): Promise<FaultStack> {
     return new FaultStack(opts).#boot();
@@ -101,6 +128,7 @@ export class FaultStack {
     try {
       this.redis = createRedis({
         url: this.opts.redisUrl,
+        clusterNodes: this.opts.redisClusterNodes,
         role: 'blocking',
         logger: silentLogger,
         name: 'fault',
@@ -140,19 +168,25 @@ export class FaultStack {
       DATABASE_URL: this.opts.databaseUrl.reveal(),
       REDIS_URL: this.opts.redisUrl.reveal(),
       REDIS_PREFIX: this.opts.redisPrefix,
+      REDIS_CLUSTER_NODES: (this.opts.redisClusterNodes ?? []).map((n) => `${n.host}:${n.port}`).join(','),
       LOG_LEVEL: 'info',
       SHUTDOWN_TIMEOUT_SECONDS: '10',
     };
   }
 
-  /** Starts an exporter on the stack's port (the same one after a restart, as behind a load balancer). */
-  async startExporter(): Promise<ServiceProcess> {
+  /**
+   * Starts an exporter on the stack's port (the same one after a restart, as behind a load balancer); `env` adds
+   * to the stack's exporter settings for this start.
+   */
+  async startExporter(env: Record<string, string> = {}): Promise<ServiceProcess> {
     this.exporter = spawnService('exporter', {
       ...this.common(),
       PORT: String(this.exporterPort),
       APPLE_HEALTH_WEBHOOK_SECRET: FAULT_APPLE_SECRET,
       OPS_OPERATOR_TOKENS: `ops:${OPERATOR_TOKEN}`,
+      ...(this.opts.polar ? { POLAR_WEBHOOK_SECRET: FAULT_POLAR_SECRET } : {}),
       ...this.opts.exporterEnv,
+      ...env,
     });
     await this.exporter.waitForLog('exporter listening');
     return this.exporter;
@@ -169,6 +203,7 @@ export class FaultStack {
       NUDGE_EMAIL_TRANSPORT: 'sendgrid',
       SENDGRID_API_URL: this.sim.url,
       SENDGRID_API_KEY: SIMULATED_SENDGRID_KEY,
+      ...(this.opts.polar ? { POLAR_API_URL: this.sim.url } : {}),
       ...this.opts.workerEnv,
     });
     await this.worker.waitForLog('worker running');
@@ -183,6 +218,7 @@ export class FaultStack {
       simulatorUrl: this.sim.url,
       subscriptionId: 0,
       appleSecret: FAULT_APPLE_SECRET,
+      ...(this.opts.polar ? { polarSecret: FAULT_POLAR_SECRET } : {}),
       mix,
       idBase: idBaseFor(Date.now()) + seed * 10_000,
     });
@@ -199,15 +235,15 @@ export class FaultStack {
 
   /** Entries delivered to the worker process `pid` and not acknowledged: what its end leaves behind. */
   async unacknowledgedOf(pid: number): Promise<number> {
-    const stream = `${this.opts.redisPrefix}:ingest`;
+    const stream = this.keys.ingestStream;
     const consumers = (await this.redis.xinfo('CONSUMERS', stream, INGEST_GROUP)) as unknown[][];
     const mine = consumers.find((c) => String(c[c.indexOf('name') + 1]).includes(`-${pid}-`));
     return mine ? Number(mine[mine.indexOf('pending') + 1]) : 0;
   }
 
-  /** A key of the stack's Redis (its prefix added). */
-  key(suffix: string): string {
-    return `${this.opts.redisPrefix}:${suffix}`;
+  /** The keys of the stack's Redis, under its prefix. */
+  get keys(): RedisKeys {
+    return createRedisKeys(this.opts.redisPrefix);
   }
 
   /** A process that exited when it should not have, with what it said: a fault test's first suspect. */

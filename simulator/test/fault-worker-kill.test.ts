@@ -50,7 +50,7 @@ it('applies every entry exactly once after the worker is killed twice mid-stream
   const deliveries: Delivery[] = Array.from({ length: ENTRIES }, () => generator.next(Date.now()));
   const answers = await postInOrder(stack.exporterUrl, deliveries, 8);
   expect(answers.filter((a) => a.status !== 200)).toEqual([]);
-  const appended = await stack.redis.xlen(stack.key('ingest'));
+  const appended = await stack.redis.xlen(stack.keys.ingestStream);
 
   const first = await killMidway(250);
   const second = await killMidway(250);
@@ -65,7 +65,7 @@ it('applies every entry exactly once after the worker is killed twice mid-stream
   });
   const recoveredMs = Date.now() - restartedAt;
 
-  const dead = await stack.redis.xlen(stack.key('ingest:dead'));
+  const dead = await stack.redis.xlen(stack.keys.ingestDeadLetter);
   const world = await compareWithWorld(stack.pool, stack.sim.world, stack.seeded);
   const totals = await exactness(stack.pool);
   const metrics = await scrape(stack.workerUrl);

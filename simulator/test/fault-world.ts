@@ -15,6 +15,7 @@ export function activityKeys(d: Delivery): string[] {
     const entries = (body as { activities: { summaryId?: string }[] }).activities;
     return entries.flatMap((a) => (a.summaryId ? [`garmin:${a.summaryId}`] : []));
   }
+  if (d.provider === 'polar') return body.event === 'EXERCISE' ? [`polar:${String(body.entity_id)}`] : [];
   return (body as { workouts: { id: string }[] }).workouts.map((w) => `apple_health:${w.id}`);
 }
 

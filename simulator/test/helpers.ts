@@ -1,6 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import type { StravaRateLimits } from '../src/providers/strava-limits.js';
-import { INGEST_GROUP, listen, urlOf, type Redis } from '@ops-cockpit/core';
+import {
+  createRedisKeys,
+  listen,
+  readIngestBacklog,
+  urlOf,
+  type IngestBacklog,
+  type Redis,
+} from '@ops-cockpit/core';
 import { silentLogger } from '@ops-cockpit/core/testing';
 import {
   FaultControl,
@@ -102,21 +109,11 @@ export async function postAll(base: string, deliveries: readonly Delivery[], lan
   return answers;
 }
 
-export interface IngestGroup {
-  /** Entries the worker group has read so far (Redis 7 `entries-read`). */
-  read: number;
-  /** Read-but-unacknowledged plus unread. */
-  pending: number;
-}
+export type IngestGroup = IngestBacklog;
 
 /** The worker group's progress through the ingest stream of `prefix`. */
-export async function ingestGroup(redis: Redis, prefix: string): Promise<IngestGroup> {
-  const stream = `${prefix}:ingest`;
-  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-  const g = groups.find((x) => x[x.indexOf('name') + 1] === INGEST_GROUP);
-  if (!g) return { read: 0, pending: await redis.xlen(stream) }; // no worker ever joined: all of it is unread
-  const get = (k: string) => Number(g[g.indexOf(k) + 1] ?? 0);
-  return { read: get('entries-read'), pending: get('pending') + get('lag') };
+export function ingestGroup(redis: Redis, prefix: string): Promise<IngestGroup> {
+  return readIngestBacklog(redis, createRedisKeys(prefix).ingestStream);
 }
 
 /** Ingest entries the worker group has not acknowledged: read-but-unfinished plus unread. */

@@ -1,4 +1,4 @@
-import { dropDatabase, Secret, type Provider } from '@ops-cockpit/core';
+import { createRedisKeys, dropDatabase, Secret, type Provider } from '@ops-cockpit/core';
 import {
   createTestRedis,
   databaseUrlFor,
@@ -216,7 +216,7 @@ it('applies 1,000 mixed deliveries exactly once: total, rollup and heatmap agree
   expect(mismatch.rows).toEqual([]);
 
   // The API agrees with SQL over the last 7 local days.
-  await redis.redis.del(`${redis.prefix}:cache:heatmap`);
+  await redis.redis.del(createRedisKeys(redis.prefix).heatmapCache);
   const heatmap = (await (await fetch(`${exporterUrl}/api/ops/heatmap`)).json()) as { matrix: number[][] };
   const direct = await pool.query(`
     SELECT extract(dow FROM start_date_local)::int AS d, extract(hour FROM start_date_local)::int AS h, count(*)::int AS n

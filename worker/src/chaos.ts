@@ -8,6 +8,7 @@ import {
   type Logger,
   type Provider,
   type Redis,
+  type RedisNode,
   type RedisKeys,
   type Secret,
 } from '@ops-cockpit/core';
@@ -89,6 +90,8 @@ export function createWorkerChaos(opts: {
   maxActive: number;
   redis: Redis;
   redisUrl: Secret;
+  /** REDIS_CLUSTER_NODES (empty: one Redis). */
+  redisClusterNodes?: readonly RedisNode[];
   keys: RedisKeys;
   registry: Registry;
   logger: Logger;
@@ -97,7 +100,13 @@ export function createWorkerChaos(opts: {
     enabled: opts.enabled,
     store: createChaosStore({ redis: opts.redis, keys: opts.keys, maxActive: opts.maxActive }),
     connectSubscriber: () =>
-      createRedis({ url: opts.redisUrl, role: 'blocking', logger: opts.logger, name: 'worker-chaos' }),
+      createRedis({
+        url: opts.redisUrl,
+        clusterNodes: opts.redisClusterNodes,
+        role: 'blocking',
+        logger: opts.logger,
+        name: 'worker-chaos',
+      }),
     channel: opts.keys.chaosChannel,
     refreshMs: opts.refreshMs,
     logger: opts.logger,

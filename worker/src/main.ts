@@ -68,8 +68,20 @@ async function main(): Promise<void> {
   await migrate(pool, logger);
 
   const keys = createRedisKeys(conn.redisPrefix);
-  const redis = createRedis({ url: conn.redisUrl, role: 'command', logger, name: 'worker' });
-  const bullConnection = createRedis({ url: conn.redisUrl, role: 'blocking', logger, name: 'worker-bullmq' });
+  const redis = createRedis({
+    url: conn.redisUrl,
+    clusterNodes: conn.redisClusterNodes,
+    role: 'command',
+    logger,
+    name: 'worker',
+  });
+  const bullConnection = createRedis({
+    url: conn.redisUrl,
+    clusterNodes: conn.redisClusterNodes,
+    role: 'blocking',
+    logger,
+    name: 'worker-bullmq',
+  });
   shutdown.add('redis', 'resources', () => closeRedis(redis));
   shutdown.add('redis-bullmq', 'resources', () => closeRedis(bullConnection));
 
@@ -96,6 +108,7 @@ async function main(): Promise<void> {
     maxActive: env.CHAOS_MAX_ACTIVE,
     redis,
     redisUrl: conn.redisUrl,
+    redisClusterNodes: conn.redisClusterNodes,
     keys,
     registry,
     logger,
@@ -199,6 +212,7 @@ async function main(): Promise<void> {
   const adapters = createIngestAdapters({ call, settings: env });
   const ingestConnection = createRedis({
     url: conn.redisUrl,
+    clusterNodes: conn.redisClusterNodes,
     role: 'blocking',
     logger,
     name: 'worker-ingest',

@@ -7,7 +7,7 @@ import {
   createRedisKeys,
   closeRedis,
   type IngestEnvelope,
-  type Redis,
+  type StandaloneRedis,
   type RedisKeys,
 } from '@ops-cockpit/core';
 import {
@@ -34,11 +34,11 @@ import { callsTo } from './calls-support.js';
 let db: TestDatabase;
 let t: TestRedis;
 let keys: RedisKeys;
-let blocking: Redis;
+let blocking: StandaloneRedis;
 let registry: Registry;
 let metrics: WorkerMetrics;
 const consumers: IngestConsumer[] = [];
-const connections: Redis[] = [];
+const connections: StandaloneRedis[] = [];
 let userId: string;
 
 beforeEach(async () => {

@@ -1,4 +1,4 @@
-import { dropDatabase } from '@ops-cockpit/core';
+import { createRedisKeys, dropDatabase } from '@ops-cockpit/core';
 import {
   createTestRedis,
   databaseUrlFor,
@@ -55,7 +55,11 @@ it('two worker processes probe each configured provider once per interval', asyn
   await Promise.all(running.map((svc) => svc.stop('SIGTERM')));
   const elapsed = (stopped.getTime() - started.getTime()) / 1000;
 
-  const schedulers = await redis.redis.zrange(`${redis.prefix}:bull:probe:repeat`, '0', '-1');
+  const schedulers = await redis.redis.zrange(
+    `${createRedisKeys(redis.prefix).bullPrefix}:probe:repeat`,
+    '0',
+    '-1',
+  );
   expect(schedulers.sort()).toEqual(['probe:garmin', 'probe:strava']);
 
   const client = new pg.Client({ connectionString: dbUrl.reveal() });
@@ -114,6 +118,8 @@ it('exports the last probe of each provider on /metrics', async () => {
     /^ops_provider_probe_request_duration_seconds_count\{provider="strava",source="probe"\} \d+$/m,
   );
   // The restart dropped Garmin's schedule along with its setting.
-  expect(await redis.redis.zrange(`${redis.prefix}:bull:probe:repeat`, '0', '-1')).toEqual(['probe:strava']);
+  expect(
+    await redis.redis.zrange(`${createRedisKeys(redis.prefix).bullPrefix}:probe:repeat`, '0', '-1'),
+  ).toEqual(['probe:strava']);
   expect(await svc.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 });

@@ -1,4 +1,4 @@
-import { dropDatabase } from '@ops-cockpit/core';
+import { createRedisKeys, dropDatabase } from '@ops-cockpit/core';
 import {
   createTestRedis,
   databaseUrlFor,
@@ -53,7 +53,11 @@ describe('worker process', () => {
       again = spawnService('worker', env);
       await again.waitForLog('worker running');
       // prune-probe-logs and recompute-challenge, each once.
-      const schedulers = await redis.redis.zrange(`${redis.prefix}:bull:housekeeping:repeat`, '0', '-1');
+      const schedulers = await redis.redis.zrange(
+        `${createRedisKeys(redis.prefix).bullPrefix}:housekeeping:repeat`,
+        '0',
+        '-1',
+      );
       expect(schedulers.sort()).toEqual(['prune-probe-logs', 'recompute-challenge']);
       expect(await again.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     } finally {

@@ -1,17 +1,17 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Registry } from 'prom-client';
-import { createRedis, createRedisKeys, closeRedis, type Redis } from '@ops-cockpit/core';
+import { createRedis, createRedisKeys, closeRedis, type StandaloneRedis } from '@ops-cockpit/core';
 import { createTestRedis, silentLogger, waitFor, type TestRedis } from '@ops-cockpit/core/testing';
 import { startQueueWorkers, type QueueWorkers } from '../src/queue-workers.js';
 import { createWorkerMetrics } from '../src/metrics.js';
 import type { QueueHandlers } from '../src/handlers.js';
 
 let t: TestRedis;
-let connection: Redis;
+let connection: StandaloneRedis;
 let prefix: string;
 let queue: Queue;
 let events: QueueEvents;
-let eventsConnection: Redis;
+let eventsConnection: StandaloneRedis;
 const started: QueueWorkers[] = [];
 
 function metrics() {

@@ -10,7 +10,7 @@ export const INGEST_GROUP = 'ingest-workers';
 /** Field of each stream entry holding the JSON envelope. */
 export const INGEST_FIELD = 'e';
 
-/** How long a delivery's identity is remembered for deduplication. */
+/** Default of INGEST_DEDUP_SECONDS: how long a delivery's identity is remembered for deduplication. */
 export const DEDUP_TTL_SECONDS = 24 * 60 * 60;
 
 /**

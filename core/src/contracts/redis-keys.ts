@@ -3,6 +3,14 @@ import type { Provider } from './providers.js';
 /**
  * Every Redis key the system uses, built in one place under one prefix so that a deployment (or a test run)
  * owns a disjoint key space and `SCAN prefix:*` finds all of it.
+ *
+ * Redis Cluster runs a script or a MULTI only when all its keys hash to one slot. Keys used together therefore
+ * share a hash tag, the `{family}` after the prefix: `{ingest}` (stream, dedup markers, retry state, dead
+ * letters: the append script and the consumer's transactions), `{webhooks}` (live-signal counters and flush
+ * watermarks), `{heatmap}` (cache and version, read in one MGET), `{chaos}`, and `{bull}` for BullMQ (which
+ * needs one slot per queue). Keys only ever used alone (budgets, rate-limit counters, idempotency, probe locks)
+ * carry no tag, so they spread over the cluster. The tag holds the family, not the prefix: deployments sharing
+ * one cluster put a family on the same slot, which changes nothing but where it lives.
  */
 export interface RedisKeys {
   readonly prefix: string;
@@ -46,20 +54,21 @@ export function createRedisKeys(prefix: string): RedisKeys {
     throw new Error(`redis key prefix must be 1-64 letters, digits or '_-:.', got ${JSON.stringify(prefix)}`);
   }
   const key = (...parts: string[]) => [prefix, ...parts].join(':');
+  const ingest = (...parts: string[]) => key('{ingest}', ...parts);
   return {
     prefix,
-    ingestStream: key('ingest'),
-    bullPrefix: key('bull'),
-    webhookMinute: (minute) => key('webhooks', 'm', String(minute)),
-    webhookBucket: (bucket) => key('webhooks', 's5', String(bucket)),
-    webhookFlushed: key('webhooks', 'flushed'),
-    ingestDeadLetter: key('ingest', 'dead'),
-    ingestRetry: key('ingest', 'retry'),
-    seenEvent: (provider, eventId) => key('seen', provider, eventId),
-    chaosFaults: key('chaos', 'faults'),
+    ingestStream: ingest(),
+    bullPrefix: key('{bull}'),
+    webhookMinute: (minute) => key('{webhooks}', 'm', String(minute)),
+    webhookBucket: (bucket) => key('{webhooks}', 's5', String(bucket)),
+    webhookFlushed: key('{webhooks}', 'flushed'),
+    ingestDeadLetter: ingest('dead'),
+    ingestRetry: ingest('retry'),
+    seenEvent: (provider, eventId) => ingest('seen', provider, eventId),
+    chaosFaults: key('{chaos}', 'faults'),
     chaosChannel: key('chaos', 'changed'),
-    heatmapCache: key('cache', 'heatmap'),
-    heatmapVersion: key('heatmap', 'version'),
+    heatmapCache: key('{heatmap}', 'cache'),
+    heatmapVersion: key('{heatmap}', 'version'),
     idempotency: (scope, k) => key('idem', scope, k),
     rateLimit: (limiter) => `${key('ratelimit', limiter)}:`,
     budget: (provider) => key('budget', provider),

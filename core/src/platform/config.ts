@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Secret, redactUrl } from './secret.js';
+import type { RedisNode } from './redis.js';
 import {
   boolVar,
   enumVar,
@@ -11,8 +12,10 @@ import {
   stringVar,
   urlVar,
   windowLimitsVar,
+  redisNodesVar,
 } from './env-vars.js';
 import { STRAVA_DEFAULT_LIMITS } from '../contracts/rate-budget.js';
+import { DEDUP_TTL_SECONDS } from '../contracts/ingest.js';
 import { holdsDemoCredential } from './demo.js';
 import { parsePlausibilityLimits, type PlausibilityLimits } from '../contracts/plausibility.js';
 
@@ -38,6 +41,8 @@ export const baseEnvSchema = z.object({
   DATABASE_POOL_MAX: intVar(10, 1, 200),
   REDIS_URL: urlVar('redis://127.0.0.1:6379', ['redis:', 'rediss:'], { secret: true }),
   REDIS_PREFIX: patternVar('ops', /^[A-Za-z0-9_\-:.]{1,64}$/, "1-64 letters, digits or '_-:.'"),
+  /** Redis Cluster seed nodes; set, the processes use the cluster (credentials and TLS from REDIS_URL). */
+  REDIS_CLUSTER_NODES: redisNodesVar(),
   SHUTDOWN_TIMEOUT_SECONDS: intVar(10, 1, 300),
   /** Spike Lab: off unless true; while off, chaos mutations answer 403 and no fault is ever applied. */
   CHAOS_ENABLED: boolVar(false),
@@ -96,6 +101,15 @@ export const exporterEnvSchema = baseEnvSchema
     RUNBOOK_BASE_URL: urlVar(undefined, ['http:', 'https:']),
     /** Entries kept in the ingest stream (approximate trim); acknowledged ones beyond it are dropped first. */
     INGEST_STREAM_MAXLEN: intVar(1_000_000, 1_000, 100_000_000),
+    /**
+     * How long an accepted event's marker turns a redelivery into a duplicate (docs/configuration.md says why
+     * 24 h); past it a redelivery is appended again and the worker's idempotent upsert absorbs it.
+     */
+    INGEST_DEDUP_SECONDS: intVar(DEDUP_TTL_SECONDS, 60, 30 * 24 * 60 * 60),
+    /** Replicas that must hold an append before its 2xx (Redis WAIT); 0 acknowledges once the master has it. */
+    INGEST_MIN_REPLICAS: intVar(0, 0, 5),
+    /** Longest WAIT for INGEST_MIN_REPLICAS; within the 1.5 s the append may take before a 503. */
+    INGEST_REPLICA_TIMEOUT_MS: intVar(500, 10, 1_400),
     CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
     THROUGHPUT_PUSH_SECONDS: intVar(5, 1, 300),
     /** Live-signal streams one exporter serves at once (503 beyond), and one client address holds (429 beyond). */
@@ -303,6 +317,8 @@ export interface Connections {
   databaseUrl: Secret;
   databasePoolMax: number;
   redisUrl: Secret;
+  /** Redis Cluster seed nodes; empty: the one Redis at redisUrl. */
+  redisClusterNodes: RedisNode[];
   redisPrefix: string;
 }
 
@@ -311,6 +327,7 @@ export function connectionsFrom(env: BaseEnv): Connections {
     databaseUrl: new Secret(env.DATABASE_URL as string),
     databasePoolMax: env.DATABASE_POOL_MAX,
     redisUrl: new Secret(env.REDIS_URL as string),
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
     redisPrefix: env.REDIS_PREFIX,
   };
 }
@@ -319,7 +336,9 @@ export function connectionsFrom(env: BaseEnv): Connections {
 export function describeConnections(c: Connections): Record<string, string> {
   return {
     database: redactUrl(c.databaseUrl.reveal()),
-    redis: redactUrl(c.redisUrl.reveal()),
+    redis: c.redisClusterNodes.length
+      ? `cluster ${c.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`
+      : redactUrl(c.redisUrl.reveal()),
     redisPrefix: c.redisPrefix,
   };
 }

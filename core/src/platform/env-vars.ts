@@ -214,6 +214,30 @@ export function hostListVar(def: string) {
 }
 
 /**
+ * Redis Cluster seed nodes, `host:port,host:port,…` (IPv6 in brackets: `[::1]:7000`); unset or empty: none (one
+ * Redis at REDIS_URL).
+ */
+export function redisNodesVar() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): { host: string; port: number }[] => {
+      if (unset(raw)) return [];
+      const nodes: { host: string; port: number }[] = [];
+      for (const part of raw.split(',').map((p) => p.trim())) {
+        const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(part);
+        const port = Number(m?.[2]);
+        if (!m || port < 1 || port > 65535) {
+          ctx.addIssue({ code: 'custom', message: `expected host:port,host:port,…, got ${shown(part)}` });
+          return z.NEVER;
+        }
+        nodes.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+      }
+      return nodes;
+    });
+}
+
+/**
  * A rate limit per 15-minute and daily window, `<15-minute>,<daily>` (Strava's header format), or `off`; `def`
  * when unset (undefined: not limited).
  */

@@ -3,7 +3,14 @@ import pino from 'pino';
 import { Secret } from '../platform/secret.js';
 import { createPool, dropDatabase, ensureDatabase, type Pool } from '../platform/pool.js';
 import { migrate } from '../platform/migrate.js';
-import { createRedis, closeRedis, waitForRedis, type Redis } from '../platform/redis.js';
+import {
+  closeRedis,
+  createRedis,
+  isCluster,
+  waitForRedis,
+  type Redis,
+  type StandaloneRedis,
+} from '../platform/redis.js';
 
 /**
  * Test support shared by every workspace: each test file gets its own Postgres database and Redis key prefix
@@ -59,7 +66,7 @@ export async function createTestDatabase(
 export interface TestRedis {
   prefix: string;
   url: Secret;
-  redis: Redis;
+  redis: StandaloneRedis;
   close(): Promise<void>;
 }
 
@@ -83,7 +90,20 @@ export async function createTestRedis(label = 'r'): Promise<TestRedis> {
   };
 }
 
+/** Deletes the keys matching `pattern`; on a cluster, those of every master, one key per UNLINK. */
 export async function deleteKeys(redis: Redis, pattern: string): Promise<number> {
+  if (isCluster(redis)) {
+    let deleted = 0;
+    for (const node of redis.nodes('master')) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        for (const key of keys) deleted += await redis.unlink(key);
+      } while (cursor !== '0');
+    }
+    return deleted;
+  }
   let cursor = '0';
   let deleted = 0;
   do {
@@ -117,5 +137,6 @@ export async function waitFor<T>(
 }
 export * from './process.js';
 export * from './redis-server.js';
+export * from './redis-cluster.js';
 export * from './postgres-server.js';
 export * from './smtp.js';

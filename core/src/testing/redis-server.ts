@@ -12,15 +12,18 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port and data directory; the append-only file brings the data back. */
   start(): Promise<void>;
+  /** SIGKILL: the server dies as in a crash, with whatever it had not sent its replicas. */
+  kill(): Promise<void>;
   /** Stops it and removes its directory; safe to call twice. */
   destroy(): Promise<void>;
 }
 
 /**
  * A Redis server of a test's own on a free loopback port (destructive tests never stop the machine's shared
- * one). Append-only with fsync on every write, so a stop and start keeps everything acknowledged.
+ * one). Append-only with fsync on every write, so a stop and start keeps everything acknowledged; `extraArgs`
+ * come last and win (`--appendonly no`, `--replicaof`, `--cluster-enabled yes`, …).
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(opts: { extraArgs?: string[] } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'ops-redis-'));
   const args = [
@@ -40,18 +43,21 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     'no',
     '--logfile',
     path.join(dir, 'redis.log'),
+    ...(opts.extraArgs ?? []),
   ];
   const cli = (...cmd: string[]) => spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...cmd]);
+  let pid: number | undefined;
   const up = async () => {
-    spawn('redis-server', args, { stdio: 'ignore', detached: true }).unref();
+    const child = spawn('redis-server', args, { stdio: 'ignore', detached: true });
+    child.unref();
+    pid = child.pid;
     for (let i = 0; i < 100; i++) {
       if (cli('PING').stdout?.toString().trim() === 'PONG') return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`private redis on port ${port} did not answer`);
   };
-  const down = async () => {
-    cli('SHUTDOWN', 'NOSAVE');
+  const gone = async () => {
     for (
       let i = 0;
       i < 100 && cli('PING').status === 0 && cli('PING').stdout?.toString().trim() === 'PONG';
@@ -60,6 +66,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+  const down = async () => {
+    // NOW: a replica that lags does not hold the shutdown for up to shutdown-timeout.
+    cli('SHUTDOWN', 'NOSAVE', 'NOW');
+    await gone();
+  };
   await up();
   let destroyed = false;
   return {
@@ -67,6 +78,16 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     url: new Secret(`redis://127.0.0.1:${port}`),
     stop: down,
     start: up,
+    async kill() {
+      if (pid !== undefined) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await gone();
+    },
     async destroy() {
       if (destroyed) return;
       destroyed = true;

@@ -7,6 +7,7 @@ import {
   type Logger,
   type Pool,
   type Redis,
+  type RedisNode,
   type RedisKeys,
   type Secret,
 } from '@ops-cockpit/core';
@@ -36,6 +37,8 @@ export function createChaosDeps(opts: {
   redis: Redis;
   /** For the dedicated subscriber connection. */
   redisUrl: Secret;
+  /** REDIS_CLUSTER_NODES (empty: one Redis). */
+  redisClusterNodes?: readonly RedisNode[];
   keys: RedisKeys;
   pool: Pool;
   operators: OperatorTokens;
@@ -48,7 +51,13 @@ export function createChaosDeps(opts: {
     enabled: opts.enabled,
     store,
     connectSubscriber: () =>
-      createRedis({ url: opts.redisUrl, role: 'blocking', logger: opts.logger, name: 'exporter-chaos' }),
+      createRedis({
+        url: opts.redisUrl,
+        clusterNodes: opts.redisClusterNodes,
+        role: 'blocking',
+        logger: opts.logger,
+        name: 'exporter-chaos',
+      }),
     channel: opts.keys.chaosChannel,
     refreshMs: opts.refreshMs,
     logger: opts.logger,

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import type { Logger, Redis } from '@ops-cockpit/core';
+import { isCluster, type Logger, type Redis } from '@ops-cockpit/core';
 import { HttpProblem } from '../http/problem.js';
 
 /** Where a limiter keeps its counts: Redis in the process (shared by replicas), memory where nothing is shared. */
@@ -50,8 +50,22 @@ class ResilientRedisStore extends RedisStore {
   }
 }
 
-/** Counts in Redis under `prefix`, so every exporter replica enforces one limit together. */
+/**
+ * Counts in Redis under `prefix`, so every exporter replica enforces one limit together. On a cluster the scripts
+ * are loaded on every master (a count's EVALSHA goes to its key's master, whichever it is; one promoted later
+ * answers NOSCRIPT and the store loads them again).
+ */
 export function redisRateLimitStore(redis: Redis, prefix: string): Store {
+  if (isCluster(redis)) {
+    return new ResilientRedisStore({
+      prefix,
+      sendCommandCluster: async ({ command: [name, ...args] }) => {
+        if (name?.toUpperCase() !== 'SCRIPT') return redis.call(name!, ...args) as Promise<RedisReply>;
+        const shas = await Promise.all(redis.nodes('master').map((node) => node.call(name, ...args)));
+        return shas[0] as RedisReply;
+      },
+    });
+  }
   return new ResilientRedisStore({
     prefix,
     sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,

@@ -21,6 +21,11 @@ export interface WebhookSettings {
   webhookTokensRequired: boolean;
   /** INGEST_STREAM_MAXLEN, the approximate trim of the ingest stream. */
   ingestStreamMaxlen: number;
+  /** INGEST_DEDUP_SECONDS, the life of an accepted event's dedup marker. */
+  ingestDedupSeconds: number;
+  /** INGEST_MIN_REPLICAS and INGEST_REPLICA_TIMEOUT_MS: replicas to confirm an append before its 2xx. */
+  ingestMinReplicas: number;
+  ingestReplicaTimeoutMs: number;
 }
 
 /** What an adapter reads besides the request: built once per handler, passed by reference (no per-request cost). */

@@ -11,7 +11,7 @@ import {
   WEBHOOK_BODY_LIMIT,
   WEBHOOK_MAX_DEPTH,
 } from './body.js';
-import { createIngestAppender } from './ingest-append.js';
+import { appendFailureReason, createIngestAppender } from './ingest-append.js';
 import { createLiveCounters, type LiveCounters } from './live-counters.js';
 import type { LinkedAccounts } from './linked-accounts.js';
 import type { Delivery } from './delivery.js';
@@ -70,6 +70,9 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     redis: deps.redis,
     keys: deps.keys,
     maxlen: deps.settings.ingestStreamMaxlen,
+    dedupSeconds: deps.settings.ingestDedupSeconds,
+    minReplicas: deps.settings.ingestMinReplicas,
+    replicaTimeoutMs: deps.settings.ingestReplicaTimeoutMs,
     timeoutMs: deps.appendTimeoutMs ?? 1_500,
   });
   const counters = createLiveCounters({
@@ -134,6 +137,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       lastAppendError = '';
     } catch (err) {
       const message = (err as Error).message;
+      metrics.webhookAppendFailures.inc({ provider, reason: appendFailureReason(err) });
       // One line per distinct failure, not one per request: an outage at 20k req/s must not flood the log.
       if (message !== lastAppendError) {
         logger.warn({ err: message, provider }, 'webhook append failed: answering 503');

@@ -1,10 +1,4 @@
-import {
-  DEDUP_TTL_SECONDS,
-  INGEST_FIELD,
-  type IngestEnvelope,
-  type Redis,
-  type RedisKeys,
-} from '@ops-cockpit/core';
+import { INGEST_FIELD, type IngestEnvelope, type Redis, type RedisKeys } from '@ops-cockpit/core';
 
 /**
  * Dedup and append in one atomic step, so a delivery is either wholly on the stream or not at all. For each
@@ -40,9 +34,25 @@ const COMMAND = 'opsIngestAppend';
 export const MAX_ENVELOPES_PER_CALL = 500;
 
 type AppendCommand = (numKeys: number, args: (string | number)[]) => Promise<number[]>;
+type Pipeline = ReturnType<Redis['pipeline']>;
+type AppendPipeline = Pipeline &
+  Record<typeof COMMAND, (numKeys: number, args: (string | number)[]) => Pipeline>;
 
 /** The append did not answer within the deadline; whether it happened later is unknown (a retry is deduped). */
 export class AppendTimeout extends Error {}
+
+/**
+ * The append happened on the master but fewer replicas than INGEST_MIN_REPLICAS confirmed it in time: the
+ * delivery is answered 503, so the provider retries; a retry finds the marker (200) unless a failover lost both.
+ */
+export class ReplicationShortfall extends Error {}
+
+/** The `reason` label of ops_webhook_append_failures_total for an append's rejection. */
+export function appendFailureReason(err: unknown): 'timeout' | 'replicas' | 'redis' {
+  if (err instanceof AppendTimeout) return 'timeout';
+  if (err instanceof ReplicationShortfall) return 'replicas';
+  return 'redis';
+}
 
 /** One delivery waiting for its append: its markers and JSON bodies, and how to answer it. */
 export interface PendingAppend {
@@ -79,9 +89,10 @@ export function appendArgs(
   group: readonly Pick<PendingAppend, 'markers' | 'bodies' | 'copies'>[],
   stream: string,
   maxlen: number,
+  dedupSeconds: number,
 ): { numKeys: number; args: (string | number)[] } {
   const keys: string[] = [stream];
-  const argv: (string | number)[] = [maxlen, DEDUP_TTL_SECONDS, INGEST_FIELD];
+  const argv: (string | number)[] = [maxlen, dedupSeconds, INGEST_FIELD];
   for (const p of group) {
     for (let i = 0; i < p.markers.length; i++) {
       keys.push(p.markers[i]!);
@@ -128,14 +139,26 @@ export function createIngestAppender(opts: {
   redis: Redis;
   keys: RedisKeys;
   maxlen: number;
+  /** INGEST_DEDUP_SECONDS: how long an accepted event's marker makes a redelivery a duplicate. */
+  dedupSeconds: number;
+  /**
+   * INGEST_MIN_REPLICAS: after the append, WAIT until this many replicas have it (0: do not wait), at most
+   * `replicaTimeoutMs`; fewer rejects the call with ReplicationShortfall.
+   */
+  minReplicas?: number;
+  replicaTimeoutMs?: number;
   timeoutMs: number;
   /** How often deadlines are checked (default a tenth of timeoutMs, 10–100 ms): a late 503 is at most this late. */
   sweepMs?: number;
   now?: () => number;
 }): IngestAppender {
-  const { redis, keys, maxlen, timeoutMs } = opts;
+  const { redis, keys, maxlen, timeoutMs, dedupSeconds } = opts;
+  const minReplicas = opts.minReplicas ?? 0;
+  const replicaTimeoutMs = opts.replicaTimeoutMs ?? Math.floor(timeoutMs / 2);
   if (!Number.isInteger(maxlen) || maxlen < 1)
     throw new Error(`maxlen must be a positive integer, got ${maxlen}`);
+  if (!Number.isInteger(dedupSeconds) || dedupSeconds < 1)
+    throw new Error(`dedupSeconds must be a positive integer, got ${dedupSeconds}`);
   if (!(timeoutMs > 0)) throw new Error(`timeoutMs must be positive, got ${timeoutMs}`);
   const now = opts.now ?? Date.now;
   const sweepMs = opts.sweepMs ?? Math.min(100, Math.max(10, Math.floor(timeoutMs / 10)));
@@ -145,7 +168,25 @@ export function createIngestAppender(opts: {
   // arriving one per turn, a delivery would wait for its predecessor's round trip. Sent directly instead.
   const ignored = redis.options.autoPipeliningIgnoredCommands ?? [];
   if (!ignored.includes(COMMAND)) redis.options.autoPipeliningIgnoredCommands = [...ignored, COMMAND];
-  const command = (redis as unknown as Record<string, AppendCommand>)[COMMAND]!.bind(redis);
+  const script = (redis as unknown as Record<string, AppendCommand>)[COMMAND]!.bind(redis);
+  // WAIT shares the script's pipeline, so it goes to the connection (on a cluster, the master of the {ingest}
+  // slot) that ran the append, and counts the replicas that have everything written on it so far.
+  const replicated: AppendCommand = async (numKeys, args) => {
+    const pipeline = redis.pipeline() as AppendPipeline;
+    const replies = await pipeline[COMMAND](numKeys, args).wait(minReplicas, replicaTimeoutMs).exec();
+    const [appendReply, waitReply] = replies ?? [];
+    if (!appendReply || !waitReply) throw new Error('redis pipeline was aborted');
+    if (appendReply[0]) throw appendReply[0];
+    if (waitReply[0]) throw waitReply[0];
+    const confirmed = Number(waitReply[1]);
+    if (confirmed < minReplicas) {
+      throw new ReplicationShortfall(
+        `appended, but ${confirmed} of ${minReplicas} replicas confirmed within ${replicaTimeoutMs} ms`,
+      );
+    }
+    return appendReply[1] as number[];
+  };
+  const command = minReplicas > 0 ? replicated : script;
 
   let queued: PendingAppend[] = [];
   let scheduled = false;
@@ -155,7 +196,7 @@ export function createIngestAppender(opts: {
   const send = (group: PendingAppend[]) => {
     const call = { deadline: now() + timeoutMs, group };
     inFlight.add(call);
-    const { numKeys, args } = appendArgs(group, keys.ingestStream, maxlen);
+    const { numKeys, args } = appendArgs(group, keys.ingestStream, maxlen, dedupSeconds);
     command(numKeys, args).then(
       (answer) => {
         if (!inFlight.delete(call)) return; // already answered 503 by the sweep

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import {
   INGEST_FIELD,
   INGEST_GROUP,
+  readIngestBacklog,
   isDependencyUnavailable,
   isProvider,
   type IngestEnvelope,
@@ -304,8 +305,17 @@ export class IngestConsumer {
       () => {
         const ids = [...this.#inflight.keys()];
         for (let i = 0; i < ids.length; i += 1_000) {
+          // `call`: the typed xclaim's overloads do not resolve on the one-Redis-or-cluster client type.
           opts.commands
-            .xclaim(opts.keys.ingestStream, INGEST_GROUP, this.name, 0, ...ids.slice(i, i + 1_000), 'JUSTID')
+            .call(
+              'XCLAIM',
+              opts.keys.ingestStream,
+              INGEST_GROUP,
+              this.name,
+              0,
+              ...ids.slice(i, i + 1_000),
+              'JUSTID',
+            )
             .catch(() => undefined);
         }
       },
@@ -508,17 +518,10 @@ export class IngestConsumer {
   }
 }
 
-/** Entries the group has not acknowledged: delivered-but-unfinished plus not-yet-delivered (Redis 7 `lag`). */
+/** Entries the group has not acknowledged: delivered-but-unfinished plus not-yet-delivered; -1 when unreadable. */
 export async function ingestPending(redis: Redis, stream: string): Promise<number> {
   try {
-    const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-    for (const g of groups) {
-      const fields = new Map<string, unknown>();
-      for (let i = 0; i + 1 < g.length; i += 2) fields.set(String(g[i]), g[i + 1]);
-      if (fields.get('name') === INGEST_GROUP)
-        return Number(fields.get('pending') ?? 0) + Number(fields.get('lag') ?? 0);
-    }
-    return await redis.xlen(stream);
+    return (await readIngestBacklog(redis, stream)).pending;
   } catch (err) {
     // No stream yet: nothing was ever accepted.
     return (err as Error).message.includes('no such key') ? 0 : -1;
