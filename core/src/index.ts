@@ -26,6 +26,8 @@ export * from './contracts/chaos.js';
 export * from './contracts/column-limits.js';
 export * from './contracts/plausibility.js';
 export * from './contracts/rate-budget.js';
+export * from './contracts/heatmap.js';
+export * from './contracts/retention.js';
 export * from './providers/strava.js';
 export * from './providers/garmin.js';
 export * from './providers/apple-health.js';

@@ -23,7 +23,8 @@ import {
   workerEnvSchema,
   type QueueName,
 } from '@ops-cockpit/core';
-import { pruneProbeLogs } from './probes/provider-health-logs.js';
+import { applyRetention } from './housekeeping/retention.js';
+import { retentionPolicyFrom } from './housekeeping/retention-policy.js';
 import { IngestConsumer, ingestPending } from './ingest/consumer.js';
 import { applyPrepared, createPreparer, heldProviders } from './ingest/process.js';
 import { createHeatmapVersion, movesRollup } from './ingest/heatmap-cache.js';
@@ -144,15 +145,25 @@ async function main(): Promise<void> {
     ledger,
   });
 
+  const retention = () =>
+    applyRetention({
+      pool,
+      redis,
+      keys,
+      policy: retentionPolicyFrom(env),
+      batchSize: env.RETENTION_BATCH_SIZE,
+      metrics,
+      logger,
+    });
   const notifiers = notifiersFrom(env);
   shutdown.add('notifiers', 'resources', () => Object.values(notifiers).forEach((n) => n.close?.()));
   const handlers: QueueHandlers = {
     probe: { probe: probeJobHandler(probes) },
     nudge: { send: nudgeJobHandler({ pool, notifiers, metrics, logger }) },
     housekeeping: {
-      'prune-probe-logs': async ({ olderThanDays }) => ({
-        deleted: await pruneProbeLogs(pool, olderThanDays),
-      }),
+      'apply-retention': async () => ({ removed: await retention() }),
+      // Queued by a version before apply-retention: the settings of this one win.
+      'prune-probe-logs': async () => ({ removed: await retention() }),
       'recompute-challenge': async () => {
         const driftMeters = await recomputeChallenge(pool);
         metrics.challengeDrift.set(driftMeters);

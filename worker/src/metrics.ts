@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { QUEUES, type QueueName } from '@ops-cockpit/core';
+import { QUEUES, RETENTION_TARGETS, type QueueName } from '@ops-cockpit/core';
 
 export const JOB_STATES = [
   'waiting',
@@ -27,6 +27,8 @@ export interface WorkerMetrics {
   callsRefused: Counter<'provider'>;
   ingestHeld: Counter<'provider'>;
   budgetWaits: Counter<'provider'>;
+  rowsRemoved: Counter<'table'>;
+  retentionApplied: Gauge<'table'>;
 }
 
 export function createWorkerMetrics(
@@ -68,7 +70,22 @@ export function createWorkerMetrics(
       }
     },
   });
+  const rowsRemoved = new Counter({
+    name: 'ops_housekeeping_rows_removed_total',
+    help: 'Rows (entries, for the dead-letter stream) the hourly retention removed, by table (ingest_dead_letter: the stream); counted per committed batch.',
+    labelNames: ['table'],
+    registers,
+  });
+  // Every table from the start, at 0: an increase() over the first batch is then seen.
+  for (const table of RETENTION_TARGETS) rowsRemoved.inc({ table }, 0);
   return {
+    rowsRemoved,
+    retentionApplied: new Gauge({
+      name: 'ops_housekeeping_last_success_timestamp_seconds',
+      help: "When this worker last applied the table's retention completely (kept forever counts); absent until it has. Replicas share the job: take the max over instances.",
+      labelNames: ['table'],
+      registers,
+    }),
     jobs: new Counter({
       name: 'ops_jobs_total',
       help: 'Jobs the worker finished, by queue and outcome (completed, failed, retried).',

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Provider } from '@ops-cockpit/core';
 
-/** Probe rows are kept this long (issue: 7 days). */
-export const PROBE_LOG_RETENTION_DAYS = 7;
+/** Probe-log pruning's scheduler, replaced by apply-retention. */
+export const LEGACY_PRUNE_SCHEDULER = 'prune-probe-logs';
 
 const HOURLY = { every: 60 * 60 * 1000 };
 const JOB_OPTS = {
@@ -17,11 +17,13 @@ const JOB_OPTS = {
  * one schedule instead of adding another.
  */
 export async function ensureHousekeepingSchedules(housekeeping: Queue): Promise<void> {
-  await housekeeping.upsertJobScheduler('prune-probe-logs', HOURLY, {
-    name: 'prune-probe-logs',
-    data: { olderThanDays: PROBE_LOG_RETENTION_DAYS },
+  await housekeeping.upsertJobScheduler('apply-retention', HOURLY, {
+    name: 'apply-retention',
+    data: {},
     opts: JOB_OPTS,
   });
+  // Scheduler ids persist in Redis: the one of versions before apply-retention would otherwise run on forever.
+  await housekeeping.removeJobScheduler(LEGACY_PRUNE_SCHEDULER);
   await housekeeping.upsertJobScheduler('recompute-challenge', HOURLY, {
     name: 'recompute-challenge',
     data: {},

@@ -52,13 +52,13 @@ describe('worker process', () => {
       // A restart (a second replica alike) converges on the same schedule rather than adding one.
       again = spawnService('worker', env);
       await again.waitForLog('worker running');
-      // prune-probe-logs and recompute-challenge, each once.
+      // apply-retention and recompute-challenge, each once.
       const schedulers = await redis.redis.zrange(
         `${createRedisKeys(redis.prefix).bullPrefix}:housekeeping:repeat`,
         '0',
         '-1',
       );
-      expect(schedulers.sort()).toEqual(['prune-probe-logs', 'recompute-challenge']);
+      expect(schedulers.sort()).toEqual(['apply-retention', 'recompute-challenge']);
       expect(await again.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     } finally {
       // Never leave a process behind when an assertion fails midway.

@@ -7,6 +7,9 @@ export type NudgeChannel = (typeof NUDGE_CHANNELS)[number];
 /** Attempts of one nudge job: the first send plus four retries of transient failures. */
 export const NUDGE_ATTEMPTS = 5;
 
+/** Days a failed nudge job is kept, replayable; its row must outlive it (the nudge retention's floor). */
+export const NUDGE_FAILED_JOB_KEEP_DAYS = 7;
+
 /**
  * Seconds until a user may be nudged again, 0 when they may be now. `recent` holds the times of their last
  * nudges (users.last_nudge_at and queued or sent nudge rows); nulls are ignored.
@@ -37,6 +40,6 @@ export function nudgeJobOptions(nudgeId: string, backoffMs = 30_000): JobsOption
     backoff: { type: 'exponential', delay: backoffMs },
     // Keep finished jobs a while for inspection, not forever: the nudges table is the record.
     removeOnComplete: { age: 24 * 3600, count: 1000 },
-    removeOnFail: { age: 7 * 24 * 3600 },
+    removeOnFail: { age: NUDGE_FAILED_JOB_KEEP_DAYS * 24 * 3600 },
   };
 }

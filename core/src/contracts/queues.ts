@@ -9,6 +9,12 @@ export interface JobPayloads {
   probe: { probe: { provider: Provider } };
   nudge: { send: { nudgeId: string; userId: string; channel: 'email' | 'sms' } };
   housekeeping: {
+    /** Every retention (RETENTION_* settings of the worker that runs it), hourly. */
+    'apply-retention': Record<string, never>;
+    /**
+     * Scheduled by versions before apply-retention; a job of it still queued at an upgrade runs apply-retention
+     * (its `olderThanDays` is ignored: the settings win).
+     */
     'prune-probe-logs': { olderThanDays: number };
     'recompute-challenge': Record<string, never>;
   };

@@ -93,6 +93,62 @@ describe('config errors name the variable and why', () => {
   });
 });
 
+describe('retention settings', () => {
+  it('default to the documented days, 0 keeping forever', () => {
+    expect(loadEnv(workerEnvSchema, {})).toMatchObject({
+      RETENTION_PROBE_LOGS_DAYS: 7,
+      RETENTION_RESOLVED_INCIDENTS_DAYS: 90,
+      RETENTION_NUDGES_DAYS: 90,
+      RETENTION_CHAOS_EVENTS_DAYS: 90,
+      RETENTION_HOURLY_ROLLUP_DAYS: 30,
+      RETENTION_DEAD_LETTERS_DAYS: 14,
+      RETENTION_BATCH_SIZE: 2_000,
+    });
+    const forever = loadEnv(workerEnvSchema, {
+      RETENTION_HOURLY_ROLLUP_DAYS: '0',
+      RETENTION_NUDGES_DAYS: '0',
+    });
+    expect([forever.RETENTION_HOURLY_ROLLUP_DAYS, forever.RETENTION_NUDGES_DAYS]).toEqual([0, 0]);
+  });
+
+  it('take the floor itself', () => {
+    const env = loadEnv(workerEnvSchema, {
+      RETENTION_HOURLY_ROLLUP_DAYS: '7',
+      RETENTION_NUDGES_DAYS: '7',
+      RETENTION_PROBE_LOGS_DAYS: '1',
+      RETENTION_DEAD_LETTERS_DAYS: '3650',
+    });
+    expect(env).toMatchObject({ RETENTION_HOURLY_ROLLUP_DAYS: 7, RETENTION_NUDGES_DAYS: 7 });
+  });
+
+  it.each([
+    [
+      { RETENTION_HOURLY_ROLLUP_DAYS: '6' },
+      'RETENTION_HOURLY_ROLLUP_DAYS: expected 0 (keep forever) or 7-3650 days (the heatmap reads the last 7 local days), got 6',
+    ],
+    [
+      { RETENTION_NUDGES_DAYS: '6' },
+      'RETENTION_NUDGES_DAYS: expected 0 (keep forever) or 7-3650 days (a failed nudge job stays replayable for 7 days and needs its row), got 6',
+    ],
+    [{ RETENTION_PROBE_LOGS_DAYS: '-1' }, 'RETENTION_PROBE_LOGS_DAYS: expected an integer 0-3650, got "-1"'],
+    [
+      { RETENTION_RESOLVED_INCIDENTS_DAYS: '1.5' },
+      'RETENTION_RESOLVED_INCIDENTS_DAYS: expected an integer 0-3650, got "1.5"',
+    ],
+    [
+      { RETENTION_CHAOS_EVENTS_DAYS: '3651' },
+      'RETENTION_CHAOS_EVENTS_DAYS: expected an integer 0-3650, got "3651"',
+    ],
+    [
+      { RETENTION_DEAD_LETTERS_DAYS: 'two weeks' },
+      'RETENTION_DEAD_LETTERS_DAYS: expected an integer 0-3650, got "two weeks"',
+    ],
+    [{ RETENTION_BATCH_SIZE: '50' }, 'RETENTION_BATCH_SIZE: expected an integer 100-10000, got "50"'],
+  ])('refuse %j, naming the variable and why', (env, message) => {
+    expect(problemsOf(env, workerEnvSchema)).toEqual([message]);
+  });
+});
+
 describe('security settings', () => {
   it('default to open reads, no CORS, rate limits and slow-client bounds', () => {
     expect(loadEnv(exporterEnvSchema, {})).toMatchObject({

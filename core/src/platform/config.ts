@@ -9,6 +9,7 @@ import {
   originListVar,
   hostListVar,
   patternVar,
+  retentionDaysVar,
   stringVar,
   urlVar,
   windowLimitsVar,
@@ -18,6 +19,7 @@ import { STRAVA_DEFAULT_LIMITS } from '../contracts/rate-budget.js';
 import { DEDUP_TTL_SECONDS } from '../contracts/ingest.js';
 import { holdsDemoCredential } from './demo.js';
 import { parsePlausibilityLimits, type PlausibilityLimits } from '../contracts/plausibility.js';
+import { RETENTION_FLOORS, RETENTION_MAX_DAYS, type RetentionTarget } from '../contracts/retention.js';
 
 /**
  * Spike Lab's default cap on faults active at once: below the number of modes (4), so an experiment cannot take
@@ -63,6 +65,10 @@ function namedTokensVar() {
 }
 
 const HOST_PATTERN = /^[A-Za-z0-9.:\-[\]]{1,255}$/;
+
+/** Days `target` is kept by the worker's hourly retention: 0 keeps forever, else at least the target's floor. */
+const keepDays = (def: number, target: RetentionTarget) =>
+  retentionDaysVar(def, RETENTION_FLOORS[target], RETENTION_MAX_DAYS);
 
 export const exporterEnvSchema = baseEnvSchema
   .extend({
@@ -266,6 +272,18 @@ export const workerEnvSchema = baseEnvSchema.extend({
   TWILIO_ACCOUNT_SID: stringVar(),
   TWILIO_AUTH_TOKEN: stringVar(),
   TWILIO_FROM_NUMBER: stringVar(),
+  /**
+   * Retention, in days, applied hourly by the housekeeping job (0 keeps forever); docs/configuration.md says why
+   * each default. Incidents: resolved ones only, by resolved_at; nudges: sent or failed ones only.
+   */
+  RETENTION_PROBE_LOGS_DAYS: keepDays(7, 'provider_health_logs'),
+  RETENTION_RESOLVED_INCIDENTS_DAYS: keepDays(90, 'incidents'),
+  RETENTION_NUDGES_DAYS: keepDays(90, 'nudges'),
+  RETENTION_CHAOS_EVENTS_DAYS: keepDays(90, 'chaos_events'),
+  RETENTION_HOURLY_ROLLUP_DAYS: keepDays(30, 'activity_hourly'),
+  RETENTION_DEAD_LETTERS_DAYS: keepDays(14, 'ingest_dead_letter'),
+  /** Rows one retention DELETE removes (one short transaction each). */
+  RETENTION_BATCH_SIZE: intVar(2_000, 100, 10_000),
 });
 
 export const simulatorEnvSchema = z.object({

@@ -48,6 +48,22 @@ export function numberVar(def: number, min: number, max: number) {
     });
 }
 
+/**
+ * Days to keep something: 0 (keep forever) or a whole number from `floor.days` to `max`. Below the floor the
+ * message says why the floor is there, so whoever set a shorter retention learns what it would break.
+ */
+export function retentionDaysVar(def: number, floor: { days: number; because?: string }, max: number) {
+  const why = floor.because ? ` (${floor.because})` : '';
+  return intVar(def, 0, max).superRefine((days, ctx) => {
+    if (days !== 0 && days < floor.days) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected 0 (keep forever) or ${floor.days}-${max} days${why}, got ${days}`,
+      });
+    }
+  });
+}
+
 export function boolVar(def: boolean) {
   return z
     .string()

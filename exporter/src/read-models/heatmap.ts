@@ -1,7 +1,7 @@
 /** 7 × 24 counts: `matrix[weekday][hour]`, weekday 0 = Sunday (Postgres `dow`). */
 export type HeatmapMatrix = number[][];
 
-export const HEATMAP_DAYS = 7;
+export { HEATMAP_DAYS } from '@ops-cockpit/core';
 
 export interface HeatmapCell {
   weekday: number;
