@@ -89,7 +89,7 @@ it('retries every entry with backoff while Postgres is down, and applies each on
 
   const statuses = load.statuses();
   const during = load.statuses(o.downAt, o.upAt);
-  const dead = await stack.redis.xlen(stack.key('ingest:dead'));
+  const dead = await stack.redis.xlen(stack.keys.ingestDeadLetter);
   const metrics = await scrape(stack.workerUrl);
   const retried = metricValue(metrics, 'ops_ingest_jobs_total', { outcome: 'retried' });
   const failed = metricValue(metrics, 'ops_ingest_jobs_total', { outcome: 'failed' });

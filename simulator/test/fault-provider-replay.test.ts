@@ -54,7 +54,7 @@ const FETCHED: EventMix = {
 const ENTRIES = 30;
 
 it('dead-letters entries whose provider keeps failing, and an operator replays each exactly once', async () => {
-  const dead = stack.key('ingest:dead');
+  const dead = stack.keys.ingestDeadLetter;
   stack.sim.faults.set('strava', { latencyMs: 1_500, errorRate: 0, errorStatus: 503 });
   stack.sim.faults.set('garmin', { latencyMs: 0, errorRate: 1, errorStatus: 503 });
   const generator = stack.generator(31, FETCHED);
@@ -92,9 +92,9 @@ it('dead-letters entries whose provider keeps failing, and an operator replays e
   const totals = await exactness(stack.pool);
 
   // An entry appended twice (say, replayed by hand from a copy) is applied once: the upsert sees no change.
-  const entries = (await stack.redis.xrange(stack.key('ingest'), '-', '+')) as [string, string[]][];
+  const entries = (await stack.redis.xrange(stack.keys.ingestStream, '-', '+')) as [string, string[]][];
   const replayedEntry = entries.find(([, f]) => f.includes('replayed_from'))!;
-  await stack.redis.xadd(stack.key('ingest'), '*', INGEST_FIELD, replayedEntry[1][1]!);
+  await stack.redis.xadd(stack.keys.ingestStream, '*', INGEST_FIELD, replayedEntry[1][1]!);
   await waitFor(async () => (await stack.pending()) === 0, 'the copy handled');
   const afterCopy = await exactness(stack.pool);
   const metrics = await scrape(stack.workerUrl);

@@ -108,7 +108,7 @@ it('answers 503 while Redis is down, heals by itself, and applies every acknowle
   });
   const world = await compareWithWorld(stack.pool, stack.sim.world, stack.seeded);
   const totals = await exactness(stack.pool);
-  const dead = await stack.redis.xlen(stack.key('ingest:dead'));
+  const dead = await stack.redis.xlen(stack.keys.ingestDeadLetter);
   report('redis-stop', {
     outageMs: o.upAt - o.downAt,
     deliveries: load.sent.length,

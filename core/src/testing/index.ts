@@ -119,3 +119,4 @@ export * from './process.js';
 export * from './redis-server.js';
 export * from './postgres-server.js';
 export * from './smtp.js';
+export * from './event-stream.js';
