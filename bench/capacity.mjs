@@ -33,7 +33,7 @@ const durationSeconds = Number(process.env.DURATION ?? 10);
 const connections = Number(process.env.CONNECTIONS ?? 32);
 const memoryEvents = Number(process.env.MEMORY_EVENTS ?? 100_000);
 const rowsEach = Number(process.env.ROWS ?? 200_000);
-const log = (line) => console.log(`[redis-scale] ${line}`);
+const log = (line) => console.log(`[capacity] ${line}`);
 
 const pushes = garminPushDeliveries(60_000);
 

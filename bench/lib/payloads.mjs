@@ -22,11 +22,12 @@ export function stravaCreateBody(objectId, eventTime, ownerId = UNLINKED_STRAVA_
 }
 
 const GARMIN_PUSH_ONLY = {
-  providers: { strava: 0, garmin: 1, apple_health: 0 },
+  providers: { strava: 0, garmin: 1, apple_health: 0, polar: 0 },
   actions: {
     strava: { create: 1, update: 0, delete: 0, duplicate: 0 },
     garmin: { push: 1, ping: 0, update: 0, duplicate: 0 },
     apple_health: { create: 1, update: 0, delete: 0, duplicate: 0 },
+    polar: { create: 1, duplicate: 0 },
   },
 };
 

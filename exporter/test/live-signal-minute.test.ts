@@ -1,9 +1,9 @@
-import http from 'node:http';
 import { createRedisKeys, PROVIDERS } from '@ops-cockpit/core';
 import {
   createTestDatabase,
   createTestRedis,
   freePort,
+  readEventStream,
   spawnService,
   type ServiceProcess,
   type TestDatabase,
@@ -45,32 +45,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function readStream(url: string, signal: AbortSignal): Promise<Json[]> {
-  return new Promise((resolve, reject) => {
-    const got: Json[] = [];
-    const req = http.get(`${url}/api/ops/throughput/stream`, (res) => {
-      let buf = '';
-      res.setEncoding('utf8').on('data', (d: string) => {
-        buf += d;
-        const frames = buf.split('\n\n');
-        buf = frames.pop() ?? '';
-        for (const f of frames) {
-          const data = /^event: throughput\ndata: (.*)$/m.exec(f);
-          if (data) got.push(JSON.parse(data[1]!));
-        }
-      });
-    });
-    req.on('error', (err) => (signal.aborted ? resolve(got) : reject(err)));
-    signal.addEventListener('abort', () => {
-      req.destroy();
-      resolve(got);
-    });
-  });
-}
-
 it('pushes, for a minute, exactly the final count of every bucket it names', async () => {
   const stop = new AbortController();
-  const stream = readStream(exporters[0]!.url, stop.signal);
+  const stream = readEventStream<Json>(
+    `${exporters[0]!.url}/api/ops/throughput/stream`,
+    'throughput',
+    stop.signal,
+  );
   let accepted = 0;
   const until = Date.now() + MINUTE_MS;
   for (let i = 0; Date.now() < until; i += 1) {
@@ -84,7 +65,8 @@ it('pushes, for a minute, exactly the final count of every bucket it names', asy
   }
   await new Promise((r) => setTimeout(r, 7_000)); // the last bucket ends and is pushed
   stop.abort();
-  const pushed = await stream;
+  await stream.done;
+  const pushed = stream.events.map((e) => e.data);
   // Stopping flushes what each process still holds: the counts below are final.
   for (const e of exporters.splice(0)) await e.svc.stop('SIGTERM');
 

@@ -114,15 +114,22 @@ function accountOf(d: Delivery): string {
   return `apple_health:${(body as { workouts: { userId: string }[] }).workouts[0]!.userId}`;
 }
 
+/** Where a delivery goes: an exporter's address, or a function that posts it (a Balancer's `post`). */
+export type Destination = string | ((d: Delivery) => Promise<Answer>);
+
 /**
  * Posts deliveries over `lanes` connections while keeping each provider account's deliveries in their order
- * (one lane per account), as a provider sends them. Answers in the order of `deliveries`.
+ * (one lane per account), as a provider sends them. With `overMs`, delivery i is not sent before
+ * i × overMs / n after the start: traffic spread over that time rather than a burst. Answers in the order of
+ * `deliveries`.
  */
 export async function postInOrder(
-  url: string,
+  to: Destination,
   deliveries: readonly Delivery[],
   lanes: number,
+  opts: { overMs?: number } = {},
 ): Promise<Answer[]> {
+  const send = typeof to === 'string' ? (d: Delivery) => post(to, d) : to;
   const answers: Answer[] = new Array(deliveries.length);
   const queues: number[][] = Array.from({ length: lanes }, () => []);
   deliveries.forEach((d, i) => {
@@ -131,10 +138,80 @@ export async function postInOrder(
     for (const c of key) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
     queues[hash % lanes]!.push(i);
   });
+  const started = Date.now();
+  const spacingMs = (opts.overMs ?? 0) / deliveries.length;
   await Promise.all(
     queues.map(async (queue) => {
-      for (const i of queue) answers[i] = await post(url, deliveries[i]!);
+      for (const i of queue) {
+        const wait = started + i * spacingMs - Date.now();
+        if (wait > 0) await sleep(wait);
+        answers[i] = await send(deliveries[i]!);
+      }
     }),
   );
   return answers;
+}
+
+/** One delivery through the balancer: the replica that gave the last answer, when, after how many sends. */
+export interface Routed {
+  delivery: Delivery;
+  answer: Answer;
+  upstream: number;
+  at: number;
+  sends: number;
+}
+
+/**
+ * A load balancer in front of exporter replicas, as providers' deliveries reach them: round-robin; a delivery
+ * that gets no answer (connection refused or reset) or a 5xx is sent again to the next replica, as a provider's
+ * retry through the balancer would be. A refused connection takes the replica out of the rotation (a passive
+ * health check); a reset does not (a keep-alive race with a live replica looks the same).
+ */
+export class Balancer {
+  /** Sends beyond the first, by cause (network error code or status). */
+  readonly retries: Record<string, number> = {};
+  /** Every delivery's outcome, in the order the answers came. */
+  readonly routed: Routed[] = [];
+  readonly #down = new Set<number>();
+  #next = 0;
+
+  constructor(
+    private readonly urls: readonly string[],
+    private readonly timeoutMs = 20_000,
+  ) {}
+
+  /** All retries, whatever their cause. */
+  get retried(): number {
+    return Object.values(this.retries).reduce((a, b) => a + b, 0);
+  }
+
+  readonly post = async (delivery: Delivery): Promise<Answer> => {
+    const deadline = Date.now() + this.timeoutMs;
+    for (let sends = 1; ; sends++) {
+      const upstream = this.#pick();
+      const answer = await post(this.urls[upstream]!, delivery);
+      const cause = answer.status === 0 ? (answer.error ?? 'network') : String(answer.status);
+      if (answer.status !== 0 && answer.status < 500) {
+        this.routed.push({ delivery, answer, upstream, at: Date.now(), sends });
+        return answer;
+      }
+      if (Date.now() > deadline) throw new Error(`no replica took the delivery: ${JSON.stringify(answer)}`);
+      if (cause === 'ECONNREFUSED') this.#down.add(upstream);
+      this.retries[cause] = (this.retries[cause] ?? 0) + 1;
+      if (answer.status !== 0) await sleep(50);
+    }
+  };
+
+  /** Resolves once `n` deliveries in all have been answered. */
+  async answered(n: number): Promise<void> {
+    while (this.routed.length < n) await sleep(10);
+  }
+
+  #pick(): number {
+    for (let tries = 0; tries < this.urls.length; tries++) {
+      const upstream = this.#next++ % this.urls.length;
+      if (!this.#down.has(upstream)) return upstream;
+    }
+    throw new Error('every replica is out of the rotation');
+  }
 }

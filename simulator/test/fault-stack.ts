@@ -31,9 +31,10 @@ import {
 import { ingestGroup, startSimulator, type IngestGroup, type RunningSimulator } from './helpers.js';
 
 /**
- * The fault tests' stack: the built exporter and worker as real processes, the simulator's fake providers in
- * this process (so the test shares its world with the traffic it generates). The checks every fault test ends
- * with are in fault-world.ts, the traffic in fault-load.ts.
+ * The fault tests' stack: the built exporter and worker as real processes (one of each, or several replicas of
+ * both on the same database and key prefix), the simulator's fake providers in this process (so the test shares
+ * its world with the traffic it generates). The checks every fault test ends with are in fault-world.ts, the
+ * traffic in fault-load.ts.
  */
 
 export const FAULT_APPLE_SECRET = 'whsec_' + Buffer.from('fault-tests-apple-secret-0123').toString('base64');
@@ -56,9 +57,12 @@ export interface StackOptions {
   redisUrl: Secret;
   redisPrefix: string;
   exporterEnv?: Record<string, string>;
-  workerEnv?: Record<string, string>;
-  /** Start the worker with the stack (default), or leave it to the test. */
-  worker?: boolean;
+  /** The workers' extra settings; as a function, of the running simulator (its address, its tokens). */
+  workerEnv?: Record<string, string> | ((sim: RunningSimulator) => Record<string, string>);
+  /** Exporter replicas, each on a port of its own (default 1). */
+  exporters?: number;
+  /** Workers started with the stack (default 1); 0 leaves them to the test. */
+  workers?: number;
   /** Polar too: its webhook secret on the exporter, the simulator's AccessLink for the worker, its traffic. */
   polar?: boolean;
   /** REDIS_CLUSTER_NODES: the stack runs on this Redis Cluster (redisUrl then gives no host). */
@@ -66,18 +70,22 @@ export interface StackOptions {
 }
 
 export class FaultStack {
-  exporter!: ServiceProcess;
-  worker!: ServiceProcess;
+  /** Exporter replicas by index; a restarted one takes its predecessor's place (and port). */
+  readonly exporters: ServiceProcess[] = [];
+  readonly exporterPorts: number[] = [];
+  /** Every worker started, in order (a killed one stays listed); each serves metrics on a port of its own. */
+  readonly workers: ServiceProcess[] = [];
+  readonly workerPorts: number[] = [];
   pool!: pg.Pool;
   sim!: RunningSimulator;
   /** A client of the stack's Redis, for looking at the stream; it waits out a Redis restart. */
   redis!: Redis;
-  exporterPort!: number;
-  workerPort!: number;
   /** Activities seeded before the test (provider:external id), left out of the comparison with the world. */
   seeded = new Set<string>();
   /** Run by close(), last: the test's own Redis prefix and database on the shared servers. */
   readonly #cleanups: (() => Promise<void>)[] = [];
+  /** Processes the test ended on purpose (kill): not crashes. */
+  readonly #ended = new Set<ServiceProcess>();
 
   private constructor(private readonly opts: StackOptions) {}
 
@@ -134,9 +142,8 @@ export class FaultStack {
         name: 'fault',
       });
       this.sim = await startSimulator();
-      this.exporterPort = await freePort();
-      this.workerPort = await freePort();
-      await this.startExporter();
+      // Replicas start together, as a deployment's do (migrations serialise on their advisory lock).
+      await Promise.all(Array.from({ length: this.opts.exporters ?? 1 }, (_, i) => this.startExporter(i)));
       this.pool = new pg.Pool({ connectionString: this.opts.databaseUrl.reveal(), max: 4 });
       // A server that a test stops ends the sessions of this pool too; that is expected here.
       this.pool.on('error', () => undefined);
@@ -147,7 +154,7 @@ export class FaultStack {
         `SELECT provider || ':' || external_id AS key FROM activities`,
       );
       this.seeded = new Set(rows.map((r) => r.key));
-      if (this.opts.worker !== false) await this.startWorker();
+      await Promise.all(Array.from({ length: this.opts.workers ?? 1 }, () => this.startWorker()));
       return this;
     } catch (err) {
       await this.close();
@@ -155,12 +162,32 @@ export class FaultStack {
     }
   }
 
-  get exporterUrl(): string {
-    return `http://127.0.0.1:${this.exporterPort}`;
+  /** The first exporter: the only one, unless the stack has replicas. */
+  get exporter(): ServiceProcess {
+    return this.exporters[0]!;
   }
 
+  /** The worker started last. */
+  get worker(): ServiceProcess {
+    return this.workers.at(-1)!;
+  }
+
+  get exporterUrl(): string {
+    return this.exporterUrls[0]!;
+  }
+
+  /** Every exporter replica's address, by index (a killed one's included). */
+  get exporterUrls(): string[] {
+    return this.exporterPorts.map((port) => `http://127.0.0.1:${port}`);
+  }
+
+  /** The metrics address of the worker started last. */
   get workerUrl(): string {
-    return `http://127.0.0.1:${this.workerPort}`;
+    return this.workerUrlOf(this.workers.length - 1);
+  }
+
+  workerUrlOf(index: number): string {
+    return `http://127.0.0.1:${this.workerPorts[index]}`;
   }
 
   private common(): Record<string, string> {
@@ -175,27 +202,31 @@ export class FaultStack {
   }
 
   /**
-   * Starts an exporter on the stack's port (the same one after a restart, as behind a load balancer); `env` adds
-   * to the stack's exporter settings for this start.
+   * Starts exporter replica `index` on its port (the same one after a restart, as behind a load balancer); a
+   * new index gets a free port. `env` adds to the stack's exporter settings for this start.
    */
-  async startExporter(env: Record<string, string> = {}): Promise<ServiceProcess> {
-    this.exporter = spawnService('exporter', {
+  async startExporter(index = 0, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const port = (this.exporterPorts[index] ??= await freePort());
+    const exporter = spawnService('exporter', {
       ...this.common(),
-      PORT: String(this.exporterPort),
+      PORT: String(port),
       APPLE_HEALTH_WEBHOOK_SECRET: FAULT_APPLE_SECRET,
       OPS_OPERATOR_TOKENS: `ops:${OPERATOR_TOKEN}`,
       ...(this.opts.polar ? { POLAR_WEBHOOK_SECRET: FAULT_POLAR_SECRET } : {}),
       ...this.opts.exporterEnv,
       ...env,
     });
-    await this.exporter.waitForLog('exporter listening');
-    return this.exporter;
+    this.exporters[index] = exporter;
+    await exporter.waitForLog('exporter listening', 30_000);
+    return exporter;
   }
 
+  /** Starts one more worker, beside those running. */
   async startWorker(): Promise<ServiceProcess> {
-    this.worker = spawnService('worker', {
+    const port = await freePort();
+    const worker = spawnService('worker', {
       ...this.common(),
-      WORKER_METRICS_PORT: String(this.workerPort),
+      WORKER_METRICS_PORT: String(port),
       STRAVA_API_URL: this.sim.url,
       GARMIN_API_HOSTS: this.sim.url,
       PROVIDER_TIMEOUT_MS: '3000',
@@ -204,10 +235,18 @@ export class FaultStack {
       SENDGRID_API_URL: this.sim.url,
       SENDGRID_API_KEY: SIMULATED_SENDGRID_KEY,
       ...(this.opts.polar ? { POLAR_API_URL: this.sim.url } : {}),
-      ...this.opts.workerEnv,
+      ...(typeof this.opts.workerEnv === 'function' ? this.opts.workerEnv(this.sim) : this.opts.workerEnv),
     });
-    await this.worker.waitForLog('worker running');
-    return this.worker;
+    this.workers.push(worker);
+    this.workerPorts.push(port);
+    await worker.waitForLog('worker running', 30_000);
+    return worker;
+  }
+
+  /** Ends `process` with `signal` (SIGKILL: no shutdown at all) and waits for its exit; not counted as a crash. */
+  async kill(process: ServiceProcess, signal: NodeJS.Signals = 'SIGKILL') {
+    this.#ended.add(process);
+    return process.stop(signal);
   }
 
   /** Traffic from the simulator's generator: each delivery changes the world first, as a provider would. */
@@ -241,24 +280,42 @@ export class FaultStack {
     return mine ? Number(mine[mine.indexOf('pending') + 1]) : 0;
   }
 
+  /** Another connection to the stack's Redis (a subscription needs its own), closed with the stack. */
+  connectRedis(): Redis {
+    const client = createRedis({
+      url: this.opts.redisUrl,
+      clusterNodes: this.opts.redisClusterNodes,
+      role: 'blocking',
+      logger: silentLogger,
+      name: 'fault-extra',
+    });
+    this.#cleanups.unshift(() => closeRedis(client));
+    return client;
+  }
+
   /** The keys of the stack's Redis, under its prefix. */
   get keys(): RedisKeys {
     return createRedisKeys(this.opts.redisPrefix);
   }
 
-  /** A process that exited when it should not have, with what it said: a fault test's first suspect. */
+  /**
+   * A process that exited when it should not have, with what it said: a fault test's first suspect. Processes
+   * ended through kill() are not counted.
+   */
   crashed(): string[] {
-    return [this.exporter, this.worker].flatMap((p, i) =>
-      p && p.child.exitCode !== null
-        ? [
-            `${i ? 'worker' : 'exporter'} exited ${p.child.exitCode}: ${p.stderr()} ${p.stdout().slice(-1500)}`,
-          ]
+    const all = [
+      ...this.exporters.map((p, i) => [`exporter ${i}`, p] as const),
+      ...this.workers.map((p, i) => [`worker ${i}`, p] as const),
+    ];
+    return all.flatMap(([name, p]) =>
+      !this.#ended.has(p) && p.child.exitCode !== null
+        ? [`${name} exited ${p.child.exitCode}: ${p.stderr()} ${p.stdout().slice(-1500)}`]
         : [],
     );
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.exporter?.stop(), this.worker?.stop()]);
+    await Promise.all([...this.exporters, ...this.workers].map((p) => p.stop()));
     await this.pool?.end();
     await this.sim?.close();
     if (this.redis) await closeRedis(this.redis);

@@ -91,3 +91,26 @@ export async function compareWithWorld(
   }
   return result;
 }
+
+/** Σ distance (mm) of the seeded activities still live: with the world's `liveMm`, the whole challenge total. */
+export async function seededLiveMm(pool: pg.Pool, seeded: ReadonlySet<string>): Promise<number> {
+  const { rows } = await pool.query<{ mm: string }>(
+    `SELECT coalesce(sum(distance_m * 1000), 0)::bigint::text AS mm FROM activities
+      WHERE deleted_at IS NULL AND provider || ':' || external_id = ANY($1)`,
+    [[...seeded]],
+  );
+  return Number(rows[0]!.mm);
+}
+
+/**
+ * How every fault test ends: nothing lost, nothing applied that should not have been, no update out of order,
+ * and the challenge total the sum of live distances: the providers' (`world.liveMm`) plus the seeded history's.
+ */
+export function expectExact(world: WorldComparison, totals: Exactness, seededMm: number): void {
+  expect(world.lost).toEqual([]);
+  expect(world.wrongDistance).toEqual([]);
+  expect(world.unexpected).toEqual([]);
+  expect(totals.storedMeters).toBe(totals.liveMeters);
+  expect(totals.storedCount).toBe(totals.liveCount);
+  expect(Math.round(Number(totals.storedMeters) * 1000)).toBe(seededMm + world.liveMm);
+}

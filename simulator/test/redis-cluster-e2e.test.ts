@@ -184,7 +184,7 @@ it('counts what a master failover loses without INGEST_MIN_REPLICAS, and loses n
   await failover('redis-cluster failover, INGEST_MIN_REPLICAS=0', 21);
 
   await stack.exporter.stop();
-  await stack.startExporter({ INGEST_MIN_REPLICAS: '1', INGEST_REPLICA_TIMEOUT_MS: '500' });
+  await stack.startExporter(0, { INGEST_MIN_REPLICAS: '1', INGEST_REPLICA_TIMEOUT_MS: '500' });
   const waited = await failover('redis-cluster failover, INGEST_MIN_REPLICAS=1', 22);
   expect(waited.lost).toBe(0);
 }, 240_000);

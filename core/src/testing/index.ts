@@ -140,3 +140,4 @@ export * from './redis-server.js';
 export * from './redis-cluster.js';
 export * from './postgres-server.js';
 export * from './smtp.js';
+export * from './event-stream.js';
