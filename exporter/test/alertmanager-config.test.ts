@@ -62,6 +62,7 @@ describe('rules/', () => {
         'ProbesStopped',
         'SpikeLabFaultLingering',
         'QuarantinePilingUp',
+        'RetentionNotApplied',
         'ProviderDailyBudgetRunningOut',
         'IngestBacklog',
         'ProviderDown',
