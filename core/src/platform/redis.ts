@@ -89,6 +89,19 @@ export function credentialsOf(url: Secret): Pick<RedisOptions, 'username' | 'pas
   };
 }
 
+/**
+ * A second connection with `client`'s settings, for a caller that must not share one (WAIT holds its connection).
+ * It queues commands until connected (a caller's own deadline bounds the wait); its errors surface on its
+ * commands, and the listener only keeps ioredis from reporting them as unhandled.
+ */
+export function duplicateRedis(client: Redis): Redis {
+  const copy: Redis = isCluster(client)
+    ? client.duplicate(undefined, { enableOfflineQueue: true })
+    : client.duplicate({ enableOfflineQueue: true });
+  copy.on('error', () => undefined);
+  return copy;
+}
+
 /** Whether `client` talks to a Redis Cluster. */
 export function isCluster(client: Redis): client is Cluster {
   return client instanceof Cluster;

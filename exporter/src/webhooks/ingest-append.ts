@@ -1,4 +1,11 @@
-import { INGEST_FIELD, type IngestEnvelope, type Redis, type RedisKeys } from '@ops-cockpit/core';
+import {
+  closeRedis,
+  duplicateRedis,
+  INGEST_FIELD,
+  type IngestEnvelope,
+  type Redis,
+  type RedisKeys,
+} from '@ops-cockpit/core';
 
 /**
  * Dedup and append in one atomic step, so a delivery is either wholly on the stream or not at all. For each
@@ -170,9 +177,13 @@ export function createIngestAppender(opts: {
   if (!ignored.includes(COMMAND)) redis.options.autoPipeliningIgnoredCommands = [...ignored, COMMAND];
   const script = (redis as unknown as Record<string, AppendCommand>)[COMMAND]!.bind(redis);
   // WAIT shares the script's pipeline, so it goes to the connection (on a cluster, the master of the {ingest}
-  // slot) that ran the append, and counts the replicas that have everything written on it so far.
+  // slot) that ran the append, and counts the replicas that have everything written on it so far. WAIT holds
+  // its connection until the replicas answer: appends get one of their own, so the requests' other commands
+  // (reads, counters) never queue behind it.
+  const waiting = minReplicas > 0 ? duplicateRedis(redis) : undefined;
+  waiting?.defineCommand(COMMAND, { lua: APPEND_SCRIPT });
   const replicated: AppendCommand = async (numKeys, args) => {
-    const pipeline = redis.pipeline() as AppendPipeline;
+    const pipeline = waiting!.pipeline() as AppendPipeline;
     const replies = await pipeline[COMMAND](numKeys, args).wait(minReplicas, replicaTimeoutMs).exec();
     const [appendReply, waitReply] = replies ?? [];
     if (!appendReply || !waitReply) throw new Error('redis pipeline was aborted');
@@ -255,6 +266,7 @@ export function createIngestAppender(opts: {
     },
     close() {
       clearInterval(sweep);
+      if (waiting) void closeRedis(waiting);
     },
   };
 }
