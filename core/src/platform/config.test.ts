@@ -50,6 +50,26 @@ describe('config defaults', () => {
   });
 });
 
+describe('Redis Cluster and ingest durability settings', () => {
+  it('read seed nodes, IPv6 in brackets, and say where the processes connect', () => {
+    const env = loadEnv(exporterEnvSchema, { REDIS_CLUSTER_NODES: ' redis-0.redis:6379,[::1]:7000 ' });
+    expect(env.REDIS_CLUSTER_NODES).toEqual([
+      { host: 'redis-0.redis', port: 6379 },
+      { host: '::1', port: 7000 },
+    ]);
+    expect(describeConnections(connectionsFrom(env)).redis).toBe('cluster redis-0.redis:6379,::1:7000');
+    expect(loadEnv(exporterEnvSchema, {}).REDIS_CLUSTER_NODES).toEqual([]);
+  });
+
+  it('default to one Redis, a 24 h dedup window and no replica wait', () => {
+    expect(loadEnv(exporterEnvSchema, {})).toMatchObject({
+      INGEST_DEDUP_SECONDS: 86_400,
+      INGEST_MIN_REPLICAS: 0,
+      INGEST_REPLICA_TIMEOUT_MS: 500,
+    });
+  });
+});
+
 describe('config errors name the variable and why', () => {
   it.each([
     [{ PORT: 'abc' }, 'PORT: expected an integer 1-65535, got "abc"'],
@@ -63,6 +83,17 @@ describe('config errors name the variable and why', () => {
     [{ REDIS_PREFIX: 'has space' }, `REDIS_PREFIX: expected 1-64 letters, digits or '_-:.', got "has space"`],
     [{ SHUTDOWN_TIMEOUT_SECONDS: '-1' }, 'SHUTDOWN_TIMEOUT_SECONDS: expected an integer 1-300, got "-1"'],
     [{ DATABASE_POOL_MAX: 'many' }, 'DATABASE_POOL_MAX: expected an integer 1-200, got "many"'],
+    [{ REDIS_CLUSTER_NODES: 'a:1,b' }, 'REDIS_CLUSTER_NODES: expected host:port,host:port,…, got "b"'],
+    [
+      { REDIS_CLUSTER_NODES: 'a:70000' },
+      'REDIS_CLUSTER_NODES: expected host:port,host:port,…, got "a:70000"',
+    ],
+    [{ INGEST_DEDUP_SECONDS: '30' }, 'INGEST_DEDUP_SECONDS: expected an integer 60-2592000, got "30"'],
+    [{ INGEST_MIN_REPLICAS: '6' }, 'INGEST_MIN_REPLICAS: expected an integer 0-5, got "6"'],
+    [
+      { INGEST_REPLICA_TIMEOUT_MS: '1500' },
+      'INGEST_REPLICA_TIMEOUT_MS: expected an integer 10-1400, got "1500"',
+    ],
   ])('%j', (env, message) => {
     expect(problemsOf(env)).toEqual([message]);
   });

@@ -79,7 +79,7 @@ export function createRedis(opts: ClientOptions): Redis {
   return client;
 }
 
-/** Username, password, database and TLS of a redis:// or rediss:// URL, for the nodes of a cluster. */
+/** Username, password and TLS of a redis:// or rediss:// URL, for the nodes of a cluster (which have no database but 0). */
 export function credentialsOf(url: Secret): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
   const parsed = new URL(url.reveal());
   return {
