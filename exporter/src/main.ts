@@ -3,6 +3,7 @@ import {
   VERSION,
   checkDependencies,
   closeRedis,
+  settleRedis,
   closeServer,
   connectionsFrom,
   createLogger,
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     name: 'exporter',
   });
   shutdown.add('redis', 'resources', () => closeRedis(redis));
+  await settleRedis(redis, logger);
 
   const check = () => checkDependencies({ pool, redis }, env.READY_TIMEOUT_MS);
   const registry = createRegistry({ service: 'exporter', version: VERSION });

@@ -5,6 +5,7 @@ import {
   VERSION,
   checkDependencies,
   closeRedis,
+  settleRedis,
   closeServer,
   connectionsFrom,
   createLogger,
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
     name: 'worker-bullmq',
   });
   shutdown.add('redis', 'resources', () => closeRedis(redis));
+  await settleRedis(redis, logger);
   shutdown.add('redis-bullmq', 'resources', () => closeRedis(bullConnection));
 
   const queues = new Map<QueueName, Queue>(

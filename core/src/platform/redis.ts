@@ -133,6 +133,17 @@ export function waitForRedis(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
+/**
+ * Gives a new client up to `timeoutMs` to become ready before the process's first reads (a cluster client has no
+ * slot map until then, and refuses commands); never throws: an outage at start must not stop the process, its
+ * first reads then fail and are retried.
+ */
+export async function settleRedis(client: Redis, logger: Logger, timeoutMs = 5_000): Promise<void> {
+  await waitForRedis(client, timeoutMs).catch((err: Error) =>
+    logger.warn({ err: err.message }, 'starting before Redis is ready'),
+  );
+}
+
 /** QUIT politely, or drop the socket if Redis is unreachable; safe to call twice. */
 export async function closeRedis(client: Redis): Promise<void> {
   if (client.status === 'end') return;
