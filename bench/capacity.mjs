@@ -35,7 +35,8 @@ const memoryEvents = Number(process.env.MEMORY_EVENTS ?? 100_000);
 const rowsEach = Number(process.env.ROWS ?? 200_000);
 const log = (line) => console.log(`[capacity] ${line}`);
 
-const pushes = garminPushDeliveries(60_000);
+// More distinct events than any setup accepts in DURATION: the pipeline figure counts distinct events applied.
+const pushes = garminPushDeliveries(200_000);
 
 /** One setup: its servers, then the exporter and worker on them; returns the figures. */
 async function runPipeline(label, { redisUrl, clusterNodes = [], exporterEnv = {} }, undo) {
