@@ -68,8 +68,10 @@ export function planUserHistory(user: DemoUser, opts: HistoryOptions): HistoryEn
     });
   };
   for (let i = 0; i < count; i++) add(Math.max(1, activeDays), true);
-  // A quiet user's last activity falls on the day they went quiet, so "inactive for N days" holds to the day.
-  if (inactive > 0) add(1, false);
+  // A quiet user's last activity falls on the day they went quiet, so "inactive for N days" holds to the day; an
+  // active user's on the last day, so "active" holds whatever the random spread left (it used to depend on the
+  // hour the seed ran: a user's latest could fall 6 days back).
+  add(1, false);
   return entries;
 }
 

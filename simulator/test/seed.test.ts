@@ -97,7 +97,7 @@ describe('seedDemo', () => {
     for (const user of demoRoster()) {
       const days = byId.get(user.id)!;
       if (user.inactiveDays === 0) {
-        expect(days).toBeLessThan(6);
+        expect(days).toBeLessThan(1);
       } else {
         expect(days).toBeGreaterThanOrEqual(user.inactiveDays);
         expect(days).toBeLessThan(user.inactiveDays + 1);
