@@ -27,7 +27,7 @@ import { waitDrained } from './lib/checks.mjs';
 import { garminPushDeliveries } from './lib/payloads.mjs';
 import { num, renderTable, row } from './lib/report.mjs';
 import { loadActivities } from './lib/dataset.mjs';
-import { DEFAULT_PG, benchDatabase, loadAverage, runUndo, startNode } from './lib/setup.mjs';
+import { DEFAULT_PG, benchDatabase, benchRedis, loadAverage, runUndo, startNode } from './lib/setup.mjs';
 
 const durationSeconds = Number(process.env.DURATION ?? 10);
 const connections = Number(process.env.CONNECTIONS ?? 32);
@@ -159,14 +159,7 @@ async function memory() {
   const undo = [];
   try {
     const server = await redisWithReplicas(0, undo);
-    const redis = createRedis({
-      url: server.url,
-      role: 'command',
-      logger: silentLogger,
-      name: 'bench-memory',
-    });
-    await waitForRedis(redis, 5_000);
-    undo.push(['close', () => closeRedis(redis)]);
+    const redis = await benchRedis({ url: server.url.reveal(), prefix: 'ops', undo });
     const keys = createRedisKeys('ops');
     const appender = createIngestAppender({
       redis,

@@ -134,13 +134,7 @@ export class FaultStack {
 
   async #boot(): Promise<this> {
     try {
-      this.redis = createRedis({
-        url: this.opts.redisUrl,
-        clusterNodes: this.opts.redisClusterNodes,
-        role: 'blocking',
-        logger: silentLogger,
-        name: 'fault',
-      });
+      this.redis = this.connectRedis('fault');
       this.sim = await startSimulator();
       // Replicas start together, as a deployment's do (migrations serialise on their advisory lock).
       await Promise.all(Array.from({ length: this.opts.exporters ?? 1 }, (_, i) => this.startExporter(i)));
@@ -280,14 +274,14 @@ export class FaultStack {
     return mine ? Number(mine[mine.indexOf('pending') + 1]) : 0;
   }
 
-  /** Another connection to the stack's Redis (a subscription needs its own), closed with the stack. */
-  connectRedis(): Redis {
+  /** A connection to the stack's Redis (its own, or another one: a subscription needs its own), closed with the stack. */
+  connectRedis(name = 'fault-extra'): Redis {
     const client = createRedis({
       url: this.opts.redisUrl,
       clusterNodes: this.opts.redisClusterNodes,
       role: 'blocking',
       logger: silentLogger,
-      name: 'fault-extra',
+      name,
     });
     this.#cleanups.unshift(() => closeRedis(client));
     return client;
@@ -318,7 +312,6 @@ export class FaultStack {
     await Promise.all([...this.exporters, ...this.workers].map((p) => p.stop()));
     await this.pool?.end();
     await this.sim?.close();
-    if (this.redis) await closeRedis(this.redis);
     for (const cleanup of this.#cleanups.splice(0)) await cleanup();
   }
 }
