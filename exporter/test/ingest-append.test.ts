@@ -221,6 +221,24 @@ describe('against Redis', () => {
 });
 
 describe('INGEST_MIN_REPLICAS (append, then WAIT)', () => {
+  /** Runs `body` with a replica of the test's server, in sync; destroys it after (thawed if frozen). */
+  async function withReplica(body: (replica: PrivateRedis, client: Redis) => Promise<void>): Promise<void> {
+    const replica = await startPrivateRedis({
+      extraArgs: ['--replicaof', '127.0.0.1', String(server.port), '--appendonly', 'no'],
+    });
+    const client = createRedis({ url: replica.url, role: 'command', logger: silentLogger, name: 'replica' });
+    try {
+      await waitFor(
+        async () => /master_link_status:up/.test(await client.info('replication')),
+        'replica in sync',
+      );
+      await body(replica, client);
+    } finally {
+      await closeRedis(client);
+      await replica.destroy();
+    }
+  }
+
   it('without a replica: the append happens, WAIT times out, the delivery is refused', async () => {
     const a = appender(1_500, { minReplicas: 1, replicaTimeoutMs: 100 });
     const started = Date.now();
@@ -228,34 +246,56 @@ describe('INGEST_MIN_REPLICAS (append, then WAIT)', () => {
     expect(outcome).toBeInstanceOf(ReplicationShortfall);
     expect((outcome as Error).message).toBe('appended, but 0 of 1 replicas confirmed within 100 ms');
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    // The master holds it: the provider's retry is a duplicate (and is refused again until a replica has it).
+    // The master holds it: the provider's retry is a duplicate, refused again while no replica has it.
     expect(await streamIds()).toEqual([50]);
+    expect(await a.append([envelope(50)]).catch((err: unknown) => err)).toBeInstanceOf(ReplicationShortfall);
   });
 
   it('with a replica: answered once the replica holds the entry and its marker', async () => {
-    const replica = await startPrivateRedis({
-      extraArgs: ['--replicaof', '127.0.0.1', String(server.port), '--appendonly', 'no'],
-    });
-    const replicaClient = createRedis({
-      url: replica.url,
-      role: 'command',
-      logger: silentLogger,
-      name: 'replica',
-    });
-    try {
-      await waitFor(
-        async () => /master_link_status:up/.test(await replicaClient.info('replication')),
-        'replica in sync',
-      );
+    await withReplica(async (_replica, replicaClient) => {
       const a = appender(1_500, { minReplicas: 1, replicaTimeoutMs: 1_000 });
       const results = await Promise.all([a.append([envelope(60), envelope(61)]), a.append([envelope(62)])]);
       expect(results).toEqual([[true, true], [true]]);
       // Answered after WAIT: the replica already has both the entries and the markers, no polling needed.
       expect(await replicaClient.xlen(keys.ingestStream)).toBe(3);
       expect(await replicaClient.exists(keys.seenEvent('strava', envelope(62).eventId))).toBe(1);
-    } finally {
-      await closeRedis(replicaClient);
-      await replica.destroy();
-    }
+    });
+  });
+
+  it('rewrites the marker of a duplicate, keeping its expiry: a write that a WAIT after the call must cover', async () => {
+    const a = appender();
+    const marker = keys.seenEvent('strava', envelope(80).eventId);
+    expect(await a.append([envelope(80)])).toEqual([true]);
+    const ttl = await admin.ttl(marker);
+    const sets = async () =>
+      Number((await admin.info('commandstats')).match(/^cmdstat_set:calls=(\d+)/m)?.[1] ?? 0);
+    const before = await sets();
+    expect(await a.append([envelope(80)])).toEqual([false]);
+    // Since Redis 7.2 WAIT counts only the writes of its own connection; without this one, a retry through
+    // another exporter would pass WAIT while the first copy (written elsewhere) was on no replica.
+    expect((await sets()) - before).toBe(1);
+    expect(await admin.ttl(marker)).toBeLessThanOrEqual(ttl);
+    expect(await admin.ttl(marker)).toBeGreaterThan(ttl - 5);
+  });
+
+  it('acknowledges a duplicate only once a replica holds the first copy, whichever connection wrote it', async () => {
+    await withReplica(async (replica, replicaClient) => {
+      // Two exporters: the first and the second copy of event 70 arrive through different connections.
+      const first = appender(1_500, { minReplicas: 1, replicaTimeoutMs: 200 });
+      const retry = appender(1_500, { minReplicas: 1, replicaTimeoutMs: 200 });
+      expect(await retry.append([envelope(69)])).toEqual([true]); // its connection's last write, replicated
+      replica.freeze(); // the replica falls behind: still connected, acknowledging nothing more
+      expect(await first.append([envelope(70)]).catch((err: unknown) => err)).toBeInstanceOf(
+        ReplicationShortfall,
+      );
+      // The provider retries through the other exporter: the marker is there, but no replica has event 70, so a
+      // 200 now would acknowledge what a failover could still lose.
+      expect(await retry.append([envelope(70)]).catch((err: unknown) => err)).toBeInstanceOf(
+        ReplicationShortfall,
+      );
+      replica.thaw();
+      expect(await retry.append([envelope(70)])).toEqual([false]);
+      expect(await replicaClient.xlen(keys.ingestStream)).toBe(2);
+    });
   });
 });

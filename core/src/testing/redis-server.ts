@@ -14,6 +14,9 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** SIGKILL: the server dies as in a crash, with whatever it had not sent its replicas. */
   kill(): Promise<void>;
+  /** SIGSTOP: the server hangs with its connections open (a replica that falls behind); `thaw` resumes it. */
+  freeze(): void;
+  thaw(): void;
   /** Stops it and removes its directory; safe to call twice. */
   destroy(): Promise<void>;
 }
@@ -71,6 +74,14 @@ export async function startPrivateRedis(opts: { extraArgs?: string[] } = {}): Pr
     cli('SHUTDOWN', 'NOSAVE', 'NOW');
     await gone();
   };
+  const signal = (name: NodeJS.Signals) => {
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  };
   await up();
   let destroyed = false;
   return {
@@ -79,18 +90,15 @@ export async function startPrivateRedis(opts: { extraArgs?: string[] } = {}): Pr
     stop: down,
     start: up,
     async kill() {
-      if (pid !== undefined) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      signal('SIGKILL');
       await gone();
     },
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
     async destroy() {
       if (destroyed) return;
       destroyed = true;
+      signal('SIGCONT'); // a frozen server cannot take its SHUTDOWN
       await down();
       rmSync(dir, { recursive: true, force: true });
     },

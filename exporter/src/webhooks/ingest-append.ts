@@ -12,6 +12,8 @@ import {
  * envelope: skip it if its seen-marker exists; else XADD it, then set the marker. Appending before marking
  * means a failed XADD leaves no marker behind, so the provider's retry is appended, not taken for a duplicate.
  * A repeated id (within one delivery, or in two deliveries of one batch) sees the marker its first copy set.
+ * A duplicate rewrites its marker unchanged: a write, so a WAIT after the call covers the first copy even when
+ * another connection wrote it (since Redis 7.2, WAIT counts only writes of its own connection).
  * Returns 1 (appended) or 0 per envelope. An envelope with `copies` 2 (Spike Lab `duplicates`) is XADDed a
  * second time past its own marker, so the worker meets a real duplicate and its idempotent upsert is exercised.
  *
@@ -23,6 +25,7 @@ local out = {}
 for i = 2, #KEYS do
   local j = i - 1
   if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('SET', KEYS[i], '1', 'KEEPTTL')
     out[j] = 0
   else
     for _ = 1, tonumber(ARGV[2 + 2 * j]) do
