@@ -12,8 +12,9 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { createRedisKeys, providerHealth } from '@ops-cockpit/core';
+import { createRedisKeys } from '@ops-cockpit/core';
 import { freePort } from '@ops-cockpit/core/dist/testing/index.js';
+import { providerHealth } from '../exporter/dist/read-models/provider-health.js';
 import { compareAcked, readStream, storedGarmin, totals, waitDrained } from './lib/checks.mjs';
 import { closedLoad } from './lib/closed-load.mjs';
 import { loadActivities } from './lib/dataset.mjs';
