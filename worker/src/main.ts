@@ -26,7 +26,8 @@ import {
 } from '@ops-cockpit/core';
 import { applyRetention } from './housekeeping/retention.js';
 import { retentionPolicyFrom } from './housekeeping/retention-policy.js';
-import { IngestConsumer, ingestPending } from './ingest/consumer.js';
+import { IngestConsumer } from './ingest/consumer.js';
+import { ingestPending } from './ingest/ingest-stream.js';
 import { applyPrepared, createPreparer, heldProviders } from './ingest/process.js';
 import { createHeatmapVersion, movesRollup } from './ingest/heatmap-cache.js';
 import { createIngestAdapters } from './ingest/registry.js';

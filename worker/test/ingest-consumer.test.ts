@@ -18,7 +18,8 @@ import {
   type TestDatabase,
   type TestRedis,
 } from '@ops-cockpit/core/testing';
-import { IngestConsumer, ingestPending } from '../src/ingest/consumer.js';
+import { IngestConsumer } from '../src/ingest/consumer.js';
+import { ingestPending } from '../src/ingest/ingest-stream.js';
 import {
   applyPrepared,
   createPreparer,
@@ -319,6 +320,16 @@ describe('ingest consumer', () => {
     await waitFor(async () => (await pending()) === 0, 'both handled');
     expect(await t.redis.xlen(keys.ingestDeadLetter)).toBe(1);
     expect(await total()).toBe(10);
+  });
+
+  it('applies an entry whose retry state is garbled, and the entries read with it', async () => {
+    const [garbled] = await append(garmin('g1', 40), garmin('g2', 2));
+    // Left by a corrupted write or an older version: once it stopped every read that carried this entry.
+    await t.redis.hset(keys.ingestRetry, garbled!, '{"failures":');
+    start();
+    await waitFor(async () => (await pending()) === 0, 'both applied');
+    expect(await total()).toBe(42);
+    expect(await t.redis.hlen(keys.ingestRetry)).toBe(0);
   });
 
   it('creates its group again when Redis lost it, and goes on applying', async () => {

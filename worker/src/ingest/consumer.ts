@@ -2,19 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   INGEST_FIELD,
-  INGEST_GROUP,
-  readIngestBacklog,
-  isDependencyUnavailable,
-  isProvider,
   type IngestEnvelope,
   type Provider,
   type Logger,
   type Redis,
   type RedisKeys,
 } from '@ops-cockpit/core';
-import { ProviderError } from '../providers/errors.js';
-import { backoffMs, outagePauseMs } from './backoff.js';
+import { outagePauseMs } from './backoff.js';
+import { createIngestStream, type IngestStream, type StreamEntry } from './ingest-stream.js';
+import { judgeFailure, type RetryState } from './failure-policy.js';
 import { asError, type Applied, type Prepared, type Preparer } from './process.js';
+import { fieldOf, parseEnvelope } from './stream-entry.js';
 import type { WorkerMetrics } from '../metrics.js';
 
 export interface IngestConsumerOptions {
@@ -45,12 +43,6 @@ export interface IngestConsumerOptions {
   metrics: WorkerMetrics;
 }
 
-type Entry = [id: string, fields: string[]];
-interface RetryState {
-  failures: number;
-  nextAt: number;
-}
-
 interface Work {
   id: string;
   raw: string;
@@ -62,21 +54,6 @@ interface Work {
 interface Settled {
   w: Work;
   result: Prepared | Error;
-}
-
-function fieldOf(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
-
-function parseEnvelope(raw: string | undefined): IngestEnvelope | undefined {
-  if (!raw) return undefined;
-  try {
-    const env = JSON.parse(raw) as IngestEnvelope;
-    return isProvider(env.provider) && typeof env.kind === 'string' && env.body ? env : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -107,6 +84,7 @@ export class IngestConsumer {
   #commits: 'outage' | 'ok' | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   readonly #maxInFlight: number;
+  readonly #stream: IngestStream;
 
   /**
    * Entries set aside until their provider's budget window reopens, by id, with when they are due: the backlog
@@ -127,15 +105,8 @@ export class IngestConsumer {
 
   constructor(private readonly opts: IngestConsumerOptions) {
     this.#maxInFlight = Math.max(1, opts.maxInFlight ?? opts.batchSize * 2);
-  }
-
-  async ensureGroup(): Promise<void> {
-    try {
-      // From the start of the stream: entries accepted before any worker ever ran are processed too.
-      await this.opts.redis.xgroup('CREATE', this.opts.keys.ingestStream, INGEST_GROUP, '0', 'MKSTREAM');
-    } catch (err) {
-      if (!(err as Error).message.includes('BUSYGROUP')) throw err;
-    }
+    // Reads, claims and retry states on the reading connection (between reads); every write on `commands`.
+    this.#stream = createIngestStream(opts.commands, opts.keys, opts.redis);
   }
 
   start(): void {
@@ -191,7 +162,7 @@ export class IngestConsumer {
       try {
         if (outages > 0) await this.#pause(outagePauseMs(outages, blockMs, opts.claimIdleMs));
         if (needGroup) {
-          await this.ensureGroup();
+          await this.#stream.ensureGroup();
           needGroup = false;
         }
         if ((await this.#room()) === 0) break;
@@ -202,11 +173,11 @@ export class IngestConsumer {
         const room = await this.#room();
         if (room === 0) break;
         const want = Math.min(opts.batchSize, room);
-        const entries = await this.#read(want, blockMs);
+        const entries = await this.#stream.read(this.name, want, blockMs);
         if (entries.length > 0 && entries.length < want && opts.lingerMs > 0 && !this.#stopping) {
           await new Promise((r) => setTimeout(r, opts.lingerMs));
           // Stopping meanwhile: finish what is in hand, take nothing new.
-          if (!this.#stopping) entries.push(...(await this.#read(want - entries.length)));
+          if (!this.#stopping) entries.push(...(await this.#stream.read(this.name, want - entries.length)));
         }
         if (entries.length) await this.#dispatch(entries);
         const commits = this.#takeCommits();
@@ -219,39 +190,6 @@ export class IngestConsumer {
         await new Promise((r) => setTimeout(r, 1_000));
       }
     }
-  }
-
-  /** New entries for this consumer, up to `count`; waits up to `blockMs` for the first, or not at all. */
-  async #read(count: number, blockMs?: number): Promise<Entry[]> {
-    const { opts } = this;
-    const { ingestStream } = opts.keys;
-    // Two calls: ioredis types the optional BLOCK only as separate overloads (`call` answered another shape).
-    const res = (
-      blockMs === undefined
-        ? await opts.redis.xreadgroup(
-            'GROUP',
-            INGEST_GROUP,
-            this.name,
-            'COUNT',
-            count,
-            'STREAMS',
-            ingestStream,
-            '>',
-          )
-        : await opts.redis.xreadgroup(
-            'GROUP',
-            INGEST_GROUP,
-            this.name,
-            'COUNT',
-            count,
-            'BLOCK',
-            blockMs,
-            'STREAMS',
-            ingestStream,
-            '>',
-          )
-    ) as [string, Entry[]][] | null;
-    return res?.[0]?.[1] ?? [];
   }
 
   /** Waits `ms`, or less when close() is called meanwhile. */
@@ -269,20 +207,15 @@ export class IngestConsumer {
     for (let round = 0; round < 10; round++) {
       const room = this.#stopping ? 0 : this.#maxInFlight - this.#inflight.size;
       if (room <= 0) return;
-      const [next, claimed, deleted] = (await opts.redis.xautoclaim(
-        opts.keys.ingestStream,
-        INGEST_GROUP,
+      const { next, claimed, trimmed } = await this.#stream.claim(
         this.name,
         opts.claimIdleMs,
         cursor,
-        'COUNT',
         Math.min(opts.batchSize, room),
-      )) as [string, Entry[], string[]];
-      if (deleted?.length) {
-        // Trimmed off the stream while still pending (backlog beyond INGEST_STREAM_MAXLEN): count, and ack.
-        await opts.redis.xack(opts.keys.ingestStream, INGEST_GROUP, ...deleted);
-        opts.metrics.ingestJobs.inc({ provider: 'unknown', outcome: 'trimmed' }, deleted.length);
-        opts.logger.error({ count: deleted.length }, 'pending ingest entries were trimmed before processing');
+      );
+      if (trimmed) {
+        opts.metrics.ingestJobs.inc({ provider: 'unknown', outcome: 'trimmed' }, trimmed);
+        opts.logger.error({ count: trimmed }, 'pending ingest entries were trimmed before processing');
       }
       // Ours already (a heartbeat missed under load): in flight here, not to be prepared twice.
       const entries = claimed.filter(([id]) => !this.#inflight.has(id));
@@ -300,26 +233,9 @@ export class IngestConsumer {
    * it, and its entries are taken over as before.
    */
   #startHeartbeat(): NodeJS.Timeout {
-    const { opts } = this;
     const timer = setInterval(
-      () => {
-        const ids = [...this.#inflight.keys()];
-        for (let i = 0; i < ids.length; i += 1_000) {
-          // `call`: the typed xclaim's overloads do not resolve on the one-Redis-or-cluster client type.
-          opts.commands
-            .call(
-              'XCLAIM',
-              opts.keys.ingestStream,
-              INGEST_GROUP,
-              this.name,
-              0,
-              ...ids.slice(i, i + 1_000),
-              'JUSTID',
-            )
-            .catch(() => undefined);
-        }
-      },
-      Math.max(20, Math.floor(opts.claimIdleMs / 3)),
+      () => void this.#stream.touch(this.name, [...this.#inflight.keys()]).catch(() => undefined),
+      Math.max(20, Math.floor(this.opts.claimIdleMs / 3)),
     );
     timer.unref();
     return timer;
@@ -329,9 +245,9 @@ export class IngestConsumer {
    * Parses a read batch, skips entries whose retry is not due, and starts their provider side; each entry joins
    * the next commit as soon as it has settled. Returns once they are all in flight, not when they are applied.
    */
-  async #dispatch(entries: Entry[]): Promise<void> {
+  async #dispatch(entries: StreamEntry[]): Promise<void> {
     const { opts } = this;
-    const states = await opts.redis.hmget(opts.keys.ingestRetry, ...entries.map(([id]) => id));
+    const states = await this.#stream.retryStates(entries.map(([id]) => id));
     const work: Work[] = [];
     for (const [index, [id, fields]] of entries.entries()) {
       const raw = fieldOf(fields, INGEST_FIELD);
@@ -340,8 +256,7 @@ export class IngestConsumer {
         await this.#deadLetter(id, raw ?? '', 'unparseable entry', 'unknown', 1);
         continue;
       }
-      const stateRaw = states[index];
-      const retry = stateRaw ? (JSON.parse(stateRaw) as RetryState) : undefined;
+      const retry = states[index];
       if (retry && retry.nextAt > Date.now()) continue; // claimed early; stays pending until its backoff is over
       work.push({ id, raw: raw!, envelope, retry });
     }
@@ -411,12 +326,7 @@ export class IngestConsumer {
 
     const done = round.map((s) => s.w).filter((w) => 'outcome' in results.get(w)!);
     if (done.length) {
-      const ids = done.map((w) => w.id);
-      await opts.commands
-        .multi()
-        .xack(opts.keys.ingestStream, INGEST_GROUP, ...ids)
-        .hdel(opts.keys.ingestRetry, ...ids)
-        .exec();
+      await this.#stream.acknowledge(done.map((w) => w.id));
       const now = Date.now();
       for (const w of done) {
         this.#budgetWaiting.delete(w.id);
@@ -435,55 +345,51 @@ export class IngestConsumer {
   }
 
   /**
-   * A transient failure is retried with backoff; a permanent one, or one too many, is dead-lettered. A
-   * dependency outage leaves the entry pending as it is (retried once claimable; the consumer pauses) and
-   * returns true.
+   * Carries out what judgeFailure decided for a failed entry: a retry state, a dead letter, or nothing (a
+   * dependency outage leaves the entry pending as it is, retried once claimable while the consumer pauses;
+   * returns true then).
    */
   async #fail(w: Work, err: Error): Promise<boolean> {
     const { opts } = this;
-    const { id, raw, envelope, retry } = w;
-    const message = err.message;
-    if (!(err instanceof ProviderError) && isDependencyUnavailable(err)) {
-      opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome: 'retried' });
-      opts.logger.debug({ id, err: message }, 'ingest entry waits for a dependency');
-      return true;
+    const { id, envelope } = w;
+    const { provider } = envelope;
+    const verdict = judgeFailure(err, w.retry, opts, Date.now());
+    switch (verdict.action) {
+      case 'await_dependency':
+        opts.metrics.ingestJobs.inc({ provider, outcome: 'retried' });
+        opts.logger.debug({ id, err: err.message }, 'ingest entry waits for a dependency');
+        return true;
+      case 'await_budget':
+        // Its failures so far stay as they were; it waits for the window as many times as it takes.
+        await this.#stream.saveRetryState(id, verdict.state).catch(() => undefined);
+        this.#budgetWaiting.set(id, { provider, dueAt: verdict.state.nextAt });
+        opts.metrics.ingestJobs.inc({ provider, outcome: 'budget_wait' });
+        opts.logger.debug({ id, provider, retryAt: new Date(verdict.state.nextAt) }, err.message);
+        return false;
+      case 'dead_letter':
+        this.#budgetWaiting.delete(id);
+        await this.#deadLetter(id, w.raw, err.message, provider, verdict.failures);
+        opts.logger.warn(
+          { id, provider, kind: envelope.kind, err: err.message, failures: verdict.failures },
+          'ingest entry failed',
+        );
+        return false;
+      case 'retry':
+        this.#budgetWaiting.delete(id);
+        await this.#stream.saveRetryState(id, verdict.state).catch(() => undefined);
+        opts.metrics.ingestJobs.inc({ provider, outcome: 'retried' });
+        opts.logger.info(
+          {
+            id,
+            provider,
+            err: err.message,
+            failures: verdict.state.failures,
+            retryAt: new Date(verdict.state.nextAt),
+          },
+          'ingest entry will be retried',
+        );
+        return false;
     }
-    if (err instanceof ProviderError && err.failure === 'budget') {
-      // Not an attempt that failed: no call went out. The entry waits for the window to reopen, as many times as
-      // it takes, never dead-lettered for it; its failures so far stay as they were.
-      const state: RetryState = {
-        failures: retry?.failures ?? 0,
-        nextAt: Date.now() + (err.retryAfterSeconds ?? 1) * 1000,
-      };
-      await opts.commands.hset(opts.keys.ingestRetry, id, JSON.stringify(state)).catch(() => undefined);
-      this.#budgetWaiting.set(id, { provider: envelope.provider, dueAt: state.nextAt });
-      opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome: 'budget_wait' });
-      opts.logger.debug({ id, provider: envelope.provider, retryAt: new Date(state.nextAt) }, message);
-      return false;
-    }
-    this.#budgetWaiting.delete(id);
-    const permanent = err instanceof ProviderError && !err.transient;
-    const failures = (retry?.failures ?? 0) + 1;
-    if (permanent || failures >= opts.maxDeliveries) {
-      await this.#deadLetter(id, raw, message, envelope.provider, failures);
-      opts.logger.warn(
-        { id, provider: envelope.provider, kind: envelope.kind, err: message, failures },
-        'ingest entry failed',
-      );
-      return false;
-    }
-    const retryAfter = err instanceof ProviderError ? err.retryAfterSeconds : undefined;
-    const state: RetryState = {
-      failures,
-      nextAt: Date.now() + backoffMs(failures, opts.claimIdleMs, retryAfter),
-    };
-    await opts.commands.hset(opts.keys.ingestRetry, id, JSON.stringify(state)).catch(() => undefined);
-    opts.metrics.ingestJobs.inc({ provider: envelope.provider, outcome: 'retried' });
-    opts.logger.info(
-      { id, provider: envelope.provider, err: message, failures, retryAt: new Date(state.nextAt) },
-      'ingest entry will be retried',
-    );
-    return false;
   }
 
   async #deadLetter(
@@ -493,37 +399,7 @@ export class IngestConsumer {
     provider: string,
     attempts: number,
   ): Promise<void> {
-    const { opts } = this;
-    await opts.commands
-      .multi()
-      .xadd(
-        opts.keys.ingestDeadLetter,
-        'MAXLEN',
-        '~',
-        100_000,
-        '*',
-        INGEST_FIELD,
-        raw,
-        'reason',
-        reason,
-        'source_id',
-        id,
-        'attempts',
-        attempts,
-      )
-      .xack(opts.keys.ingestStream, INGEST_GROUP, id)
-      .hdel(opts.keys.ingestRetry, id)
-      .exec();
-    opts.metrics.ingestJobs.inc({ provider, outcome: 'failed' });
-  }
-}
-
-/** Entries the group has not acknowledged: delivered-but-unfinished plus not-yet-delivered; -1 when unreadable. */
-export async function ingestPending(redis: Redis, stream: string): Promise<number> {
-  try {
-    return (await readIngestBacklog(redis, stream)).pending;
-  } catch (err) {
-    // No stream yet: nothing was ever accepted.
-    return (err as Error).message.includes('no such key') ? 0 : -1;
+    await this.#stream.deadLetter({ id, raw, reason, attempts });
+    this.opts.metrics.ingestJobs.inc({ provider, outcome: 'failed' });
   }
 }
