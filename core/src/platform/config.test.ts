@@ -229,6 +229,17 @@ describe('security settings', () => {
       'NUDGE_RATE_LIMIT: expected an integer 1-1000000, got "0"',
     ]);
   });
+
+  it('refuses a budget day that is not a whole number of budget windows', () => {
+    const budget = (window: string, day: string) => ({
+      PROVIDER_BUDGET_WINDOW_SECONDS: window,
+      PROVIDER_BUDGET_DAY_SECONDS: day,
+    });
+    expect(loadEnv(workerEnvSchema, budget('2', '12')).PROVIDER_BUDGET_DAY_SECONDS).toBe(12);
+    expect(problemsOf(budget('900', '1000'), workerEnvSchema)).toEqual([
+      'PROVIDER_BUDGET_DAY_SECONDS: expected a multiple of PROVIDER_BUDGET_WINDOW_SECONDS (900), got 1000',
+    ]);
+  });
 });
 
 describe('demo credentials', () => {

@@ -173,118 +173,131 @@ export const exporterEnvSchema = baseEnvSchema
     }
   });
 
-export const workerEnvSchema = baseEnvSchema.extend({
-  WORKER_METRICS_HOST: patternVar('127.0.0.1', HOST_PATTERN, 'a host name or IP address'),
-  WORKER_METRICS_PORT: intVar(9465, 1, 65535),
-  WORKER_CONCURRENCY: intVar(4, 1, 256),
-  WORKER_STALLED_INTERVAL_MS: intVar(30000, 500, 600000),
-  /** Base URL of the Strava API (the simulator's in demo mode). */
-  STRAVA_API_URL: urlVar('https://www.strava.com', ['http:', 'https:']),
-  STRAVA_CLIENT_ID: stringVar(),
-  STRAVA_CLIENT_SECRET: stringVar(),
-  /** Base URL of Polar AccessLink (the simulator's in demo mode); exercises are fetched only under it. */
-  POLAR_API_URL: urlVar('https://www.polaraccesslink.com', ['http:', 'https:']),
-  /** Timeout of one outgoing provider request. */
-  PROVIDER_TIMEOUT_MS: intVar(10_000, 100, 120_000),
-  /**
-   * Where URLs taken from a request may be fetched (a Garmin ping's `callbackURL`): host names (https, public
-   * addresses only) or exact origins (named: any address). STRAVA_API_URL and POLAR_API_URL are allowed as
-   * configured; the demo adds the simulator's origin here.
-   */
-  GARMIN_API_HOSTS: hostListVar('apis.garmin.com'),
-  POLAR_API_HOSTS: hostListVar('www.polaraccesslink.com'),
-  /** Largest provider answer read; a larger one fails the call (a hostile endpoint cannot fill the memory). */
-  PROVIDER_MAX_RESPONSE_BYTES: intVar(4 * 1024 * 1024, 1_024, 64 * 1024 * 1024),
-  /**
-   * Stream entries read per XREADGROUP call, applied in one transaction. 500: a batch costs about 15 round trips
-   * whatever its size, so a backlog drains faster the bigger it is (measured: lag p99 0.5-0.8 s at 2,000 events/s
-   * with 500, 2.5-4.9 s with 100, on a busy 2-core machine).
-   */
-  INGEST_BATCH_SIZE: intVar(500, 1, 10_000),
-  /**
-   * After a read returns fewer than INGEST_BATCH_SIZE entries, wait this long and top the batch up before
-   * applying it: a steady trickle is written in fewer, larger transactions (less CPU per event in the worker
-   * and Postgres) for at most this much lag. 0 applies each read at once.
-   */
-  INGEST_BATCH_LINGER_MS: intVar(20, 0, 1_000),
-  /** A pending entry idle this long is taken over (its consumer died, or its retry is due). */
-  INGEST_CLAIM_IDLE_MS: intVar(30_000, 100, 3_600_000),
-  /** Deliveries before an entry that keeps failing goes to the dead-letter stream. */
-  INGEST_MAX_DELIVERIES: intVar(5, 1, 100),
-  /**
-   * Time one entry's provider side may take (waiting for a call slot, token refresh, fetch) before it is set aside
-   * for retry; entries never wait on each other, so this bounds only the slow entry itself.
-   */
-  INGEST_ENTRY_DEADLINE_MS: intVar(15_000, 100, 300_000),
-  /**
-   * JSON overriding some of the per-category limits past which an activity is quarantined (contracts/
-   * plausibility.ts has the defaults and their sources), e.g. `{"run":{"maxSpeedMps":7}}`.
-   */
-  PLAUSIBILITY_LIMITS: z
-    .string()
-    .optional()
-    .transform((raw, ctx): PlausibilityLimits => {
-      try {
-        return parsePlausibilityLimits(raw);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
-  CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
-  /**
-   * The Strava application's limits (overall, and reads), `<15-minute>,<daily>`; Strava's answers report the real
-   * ones on every call and those win. `off` lifts the budget (a test stack against an unlimited simulator).
-   */
-  STRAVA_RATE_LIMITS: windowLimitsVar(STRAVA_DEFAULT_LIMITS.overall),
-  STRAVA_READ_RATE_LIMITS: windowLimitsVar(STRAVA_DEFAULT_LIMITS.read),
-  /** Garmin and Apple Health publish no limits: off unless set, then kept to like Strava's (every call counts). */
-  GARMIN_RATE_LIMITS: windowLimitsVar(undefined),
-  APPLE_HEALTH_RATE_LIMITS: windowLimitsVar(undefined),
-  /** Share of every window kept back for the probe and priority calls; ingestion spends the rest. */
-  PROVIDER_BUDGET_RESERVE_PERCENT: intVar(10, 0, 90),
-  /** Window lengths of the budgets: Strava's quarter hour and UTC day; shorter only to compress time in tests. */
-  PROVIDER_BUDGET_WINDOW_SECONDS: intVar(900, 1, 86_400),
-  PROVIDER_BUDGET_DAY_SECONDS: intVar(86_400, 1, 86_400),
-  /** Seconds between two probes of one provider (60 in production, down to 1 for tests). */
-  PROBE_INTERVAL_SECONDS: intVar(60, 1, 3_600),
-  PROBE_TIMEOUT_MS: intVar(10_000, 100, 120_000),
-  /** The app's own Strava token for probing GET {STRAVA_API_URL}/api/v3/athlete; unset probes without one. */
-  STRAVA_PROBE_TOKEN: stringVar(),
-  /** Probe targets of Garmin and Apple Health; each provider is not probed while its URL is unset. */
-  GARMIN_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
-  APPLE_HEALTH_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
-  /** Probe target of Polar; not probed while unset. */
-  POLAR_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
-  /** HTTP statuses a probe counts as success: codes and ranges, comma-separated. */
-  PROBE_EXPECTED_STATUSES: patternVar(
-    '200-299',
-    /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/,
-    'codes or ranges like 200-299,304',
-  ),
-  /** How nudges are sent: email through SMTP or SendGrid, SMS through Twilio. */
-  NUDGE_EMAIL_TRANSPORT: enumVar('smtp', ['smtp', 'sendgrid']),
-  SMTP_URL: urlVar('smtp://127.0.0.1:1025', ['smtp:', 'smtps:'], { secret: true }),
-  NUDGE_FROM_EMAIL: patternVar('ops-cockpit@example.test', /^[^\s@]+@[^\s@]+$/, 'an e-mail address'),
-  SENDGRID_API_URL: urlVar('https://api.sendgrid.com', ['http:', 'https:']),
-  SENDGRID_API_KEY: stringVar(),
-  TWILIO_API_URL: urlVar('https://api.twilio.com', ['http:', 'https:']),
-  TWILIO_ACCOUNT_SID: stringVar(),
-  TWILIO_AUTH_TOKEN: stringVar(),
-  TWILIO_FROM_NUMBER: stringVar(),
-  /**
-   * Retention, in days, applied hourly by the housekeeping job (0 keeps forever); docs/configuration.md says why
-   * each default. Incidents: resolved ones only, by resolved_at; nudges: sent or failed ones only.
-   */
-  RETENTION_PROBE_LOGS_DAYS: keepDays(7, 'provider_health_logs'),
-  RETENTION_RESOLVED_INCIDENTS_DAYS: keepDays(90, 'incidents'),
-  RETENTION_NUDGES_DAYS: keepDays(90, 'nudges'),
-  RETENTION_CHAOS_EVENTS_DAYS: keepDays(90, 'chaos_events'),
-  RETENTION_HOURLY_ROLLUP_DAYS: keepDays(30, 'activity_hourly'),
-  RETENTION_DEAD_LETTERS_DAYS: keepDays(14, 'ingest_dead_letter'),
-  /** Rows one retention DELETE removes (one short transaction each). */
-  RETENTION_BATCH_SIZE: intVar(2_000, 100, 10_000),
-});
+export const workerEnvSchema = baseEnvSchema
+  .extend({
+    WORKER_METRICS_HOST: patternVar('127.0.0.1', HOST_PATTERN, 'a host name or IP address'),
+    WORKER_METRICS_PORT: intVar(9465, 1, 65535),
+    WORKER_CONCURRENCY: intVar(4, 1, 256),
+    WORKER_STALLED_INTERVAL_MS: intVar(30000, 500, 600000),
+    /** Base URL of the Strava API (the simulator's in demo mode). */
+    STRAVA_API_URL: urlVar('https://www.strava.com', ['http:', 'https:']),
+    STRAVA_CLIENT_ID: stringVar(),
+    STRAVA_CLIENT_SECRET: stringVar(),
+    /** Base URL of Polar AccessLink (the simulator's in demo mode); exercises are fetched only under it. */
+    POLAR_API_URL: urlVar('https://www.polaraccesslink.com', ['http:', 'https:']),
+    /** Timeout of one outgoing provider request. */
+    PROVIDER_TIMEOUT_MS: intVar(10_000, 100, 120_000),
+    /**
+     * Where URLs taken from a request may be fetched (a Garmin ping's `callbackURL`): host names (https, public
+     * addresses only) or exact origins (named: any address). STRAVA_API_URL and POLAR_API_URL are allowed as
+     * configured; the demo adds the simulator's origin here.
+     */
+    GARMIN_API_HOSTS: hostListVar('apis.garmin.com'),
+    POLAR_API_HOSTS: hostListVar('www.polaraccesslink.com'),
+    /** Largest provider answer read; a larger one fails the call (a hostile endpoint cannot fill the memory). */
+    PROVIDER_MAX_RESPONSE_BYTES: intVar(4 * 1024 * 1024, 1_024, 64 * 1024 * 1024),
+    /**
+     * Stream entries read per XREADGROUP call, applied in one transaction. 500: a batch costs about 15 round trips
+     * whatever its size, so a backlog drains faster the bigger it is (measured: lag p99 0.5-0.8 s at 2,000 events/s
+     * with 500, 2.5-4.9 s with 100, on a busy 2-core machine).
+     */
+    INGEST_BATCH_SIZE: intVar(500, 1, 10_000),
+    /**
+     * After a read returns fewer than INGEST_BATCH_SIZE entries, wait this long and top the batch up before
+     * applying it: a steady trickle is written in fewer, larger transactions (less CPU per event in the worker
+     * and Postgres) for at most this much lag. 0 applies each read at once.
+     */
+    INGEST_BATCH_LINGER_MS: intVar(20, 0, 1_000),
+    /** A pending entry idle this long is taken over (its consumer died, or its retry is due). */
+    INGEST_CLAIM_IDLE_MS: intVar(30_000, 100, 3_600_000),
+    /** Deliveries before an entry that keeps failing goes to the dead-letter stream. */
+    INGEST_MAX_DELIVERIES: intVar(5, 1, 100),
+    /**
+     * Time one entry's provider side may take (waiting for a call slot, token refresh, fetch) before it is set aside
+     * for retry; entries never wait on each other, so this bounds only the slow entry itself.
+     */
+    INGEST_ENTRY_DEADLINE_MS: intVar(15_000, 100, 300_000),
+    /**
+     * JSON overriding some of the per-category limits past which an activity is quarantined (contracts/
+     * plausibility.ts has the defaults and their sources), e.g. `{"run":{"maxSpeedMps":7}}`.
+     */
+    PLAUSIBILITY_LIMITS: z
+      .string()
+      .optional()
+      .transform((raw, ctx): PlausibilityLimits => {
+        try {
+          return parsePlausibilityLimits(raw);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+    CHALLENGE_GOAL_MILES: numberVar(1_000_000, 1, 1e12),
+    /**
+     * The Strava application's limits (overall, and reads), `<15-minute>,<daily>`; Strava's answers report the real
+     * ones on every call and those win. `off` lifts the budget (a test stack against an unlimited simulator).
+     */
+    STRAVA_RATE_LIMITS: windowLimitsVar(STRAVA_DEFAULT_LIMITS.overall),
+    STRAVA_READ_RATE_LIMITS: windowLimitsVar(STRAVA_DEFAULT_LIMITS.read),
+    /** Garmin and Apple Health publish no limits: off unless set, then kept to like Strava's (every call counts). */
+    GARMIN_RATE_LIMITS: windowLimitsVar(undefined),
+    APPLE_HEALTH_RATE_LIMITS: windowLimitsVar(undefined),
+    /** Share of every window kept back for the probe and priority calls; ingestion spends the rest. */
+    PROVIDER_BUDGET_RESERVE_PERCENT: intVar(10, 0, 90),
+    /** Window lengths of the budgets: Strava's quarter hour and UTC day; shorter only to compress time in tests. */
+    PROVIDER_BUDGET_WINDOW_SECONDS: intVar(900, 1, 86_400),
+    PROVIDER_BUDGET_DAY_SECONDS: intVar(86_400, 1, 86_400),
+    /** Seconds between two probes of one provider (60 in production, down to 1 for tests). */
+    PROBE_INTERVAL_SECONDS: intVar(60, 1, 3_600),
+    PROBE_TIMEOUT_MS: intVar(10_000, 100, 120_000),
+    /** The app's own Strava token for probing GET {STRAVA_API_URL}/api/v3/athlete; unset probes without one. */
+    STRAVA_PROBE_TOKEN: stringVar(),
+    /** Probe targets of Garmin and Apple Health; each provider is not probed while its URL is unset. */
+    GARMIN_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
+    APPLE_HEALTH_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
+    /** Probe target of Polar; not probed while unset. */
+    POLAR_PROBE_URL: urlVar(undefined, ['http:', 'https:']),
+    /** HTTP statuses a probe counts as success: codes and ranges, comma-separated. */
+    PROBE_EXPECTED_STATUSES: patternVar(
+      '200-299',
+      /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/,
+      'codes or ranges like 200-299,304',
+    ),
+    /** How nudges are sent: email through SMTP or SendGrid, SMS through Twilio. */
+    NUDGE_EMAIL_TRANSPORT: enumVar('smtp', ['smtp', 'sendgrid']),
+    SMTP_URL: urlVar('smtp://127.0.0.1:1025', ['smtp:', 'smtps:'], { secret: true }),
+    NUDGE_FROM_EMAIL: patternVar('ops-cockpit@example.test', /^[^\s@]+@[^\s@]+$/, 'an e-mail address'),
+    SENDGRID_API_URL: urlVar('https://api.sendgrid.com', ['http:', 'https:']),
+    SENDGRID_API_KEY: stringVar(),
+    TWILIO_API_URL: urlVar('https://api.twilio.com', ['http:', 'https:']),
+    TWILIO_ACCOUNT_SID: stringVar(),
+    TWILIO_AUTH_TOKEN: stringVar(),
+    TWILIO_FROM_NUMBER: stringVar(),
+    /**
+     * Retention, in days, applied hourly by the housekeeping job (0 keeps forever); docs/configuration.md says why
+     * each default. Incidents: resolved ones only, by resolved_at; nudges: sent or failed ones only.
+     */
+    RETENTION_PROBE_LOGS_DAYS: keepDays(7, 'provider_health_logs'),
+    RETENTION_RESOLVED_INCIDENTS_DAYS: keepDays(90, 'incidents'),
+    RETENTION_NUDGES_DAYS: keepDays(90, 'nudges'),
+    RETENTION_CHAOS_EVENTS_DAYS: keepDays(90, 'chaos_events'),
+    RETENTION_HOURLY_ROLLUP_DAYS: keepDays(30, 'activity_hourly'),
+    RETENTION_DEAD_LETTERS_DAYS: keepDays(14, 'ingest_dead_letter'),
+    /** Rows one retention DELETE removes (one short transaction each). */
+    RETENTION_BATCH_SIZE: intVar(2_000, 100, 10_000),
+  })
+  .superRefine((env, ctx) => {
+    // A day of budget is a whole number of short windows (96 quarter hours), as at Strava: otherwise the windows
+    // straddle the day's reset and a window's allowance would be granted against two days.
+    const { PROVIDER_BUDGET_WINDOW_SECONDS: window, PROVIDER_BUDGET_DAY_SECONDS: day } = env;
+    if (day % window !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PROVIDER_BUDGET_DAY_SECONDS'],
+        message: `expected a multiple of PROVIDER_BUDGET_WINDOW_SECONDS (${window}), got ${day}`,
+      });
+    }
+  });
 
 export const simulatorEnvSchema = z.object({
   LOG_LEVEL: baseEnvSchema.shape.LOG_LEVEL,
